@@ -1,0 +1,1 @@
+"""Till key material: generation, encrypted storage and the ES256 signer."""

@@ -1,0 +1,1 @@
+"""SQLite storage: engine, row classes, repositories and the unit of work."""

@@ -1,0 +1,1 @@
+"""Peripherals: ports, drivers, simulators and the device thread (see hardware.md)."""

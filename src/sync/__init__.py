@@ -1,0 +1,1 @@
+"""The central server and the till-side sync client (see sync.md)."""
