@@ -7,7 +7,8 @@ Exception tree::
     │   ├── InvalidInput           a value typed or passed in is unusable (exit 2 on the CLI)
     │   │   ├── InvalidIdentifier  SIREN/SIRET failing Luhn, malformed VAT id
     │   │   ├── InvalidAmount      money text that does not parse, negative where forbidden
-    │   │   └── InvalidQuantity
+    │   │   ├── InvalidQuantity
+    │   │   └── InvalidVatRate     a VAT rate unknown, or not in force on the day asked
     │   └── Refused                the operation is understood but refused (exit 1 on the CLI)
     │       ├── UnknownProduct
     │       ├── SaleNotOpen
@@ -97,3 +98,7 @@ class DiscountNotAllowed(Refused):
 
 class IntegrityError(CaisseError):
     """The journal, a record or its format is not what it must be."""
+
+
+class InvalidVatRate(InvalidInput):
+    """A VAT rate is unknown, or not in force on the day it is used."""

@@ -1,0 +1,7 @@
+"""`python -m caisse`: the command line."""
+
+import sys
+
+from caisse.app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,211 @@
+"""`caisse bench sales|verify`: figures as one JSON line, with same-run baselines.
+
+Benchmarks are not tests: they measure, print and never assert (architecture.md §3.4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from caisse.app.bootstrap import KeyStoreGenerator, Till, open_till
+from caisse.app.settings import Settings
+from caisse.domain.catalog import Product, Unit
+from caisse.domain.sale import Payment, Sale, Tender
+from caisse.services.activation import ActivationRequest, activate
+from caisse.services.checkout import project_ticket
+from caisse.services.operators import OperatorSession, Role
+
+_BENCH_PRODUCTS = (
+    Product("BAG", "Baguette tradition", 120, 550, "Boulangerie", Unit.PIECE, "3760000000017"),
+    Product("VIN", "Côtes du Rhône 2022", 1190, 2000, "Vins", Unit.PIECE, "3760000000024"),
+    Product("SAN", "Sandwich jambon-beurre", 550, 1000, "Traiteur", Unit.PIECE, "3760000000031"),
+)
+
+
+def _percentile(sorted_ms: list[float], pct: float) -> float:
+    index = min(len(sorted_ms) - 1, max(0, round(pct / 100 * len(sorted_ms)) - 1))
+    return round(sorted_ms[index], 4)
+
+
+def _rss_mb() -> float:
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _new_till(data_dir: Path) -> tuple[Till, OperatorSession]:
+    os.environ.setdefault("CAISSE_NO_KEYRING", "1")
+    till = open_till(Settings(data_dir=data_dir))
+    activate(
+        till.context,
+        KeyStoreGenerator(till.keys),
+        ActivationRequest(
+            company="Banc d'essai",
+            siren="732829320",
+            siret="73282932000074",
+            vat_id="FR44732829320",
+            address="1 rue du Test, 75001 Paris",
+            till_id="BENCH01",
+            store_id="S1",
+            admin_pin="0000",
+        ),
+        activated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    with till.context.uow() as uow:
+        uow.catalog.upsert_many(_BENCH_PRODUCTS)
+        uow.commit()
+    return till, OperatorSession("admin", "Administrateur", Role.ADMIN)
+
+
+def _three_line_sale(till: Till) -> Sale:
+    sale = till.checkout.new_sale()
+    for p in _BENCH_PRODUCTS:
+        sale.add_line(p, 1000)
+    sale.add_payment(Payment(Tender.CASH, 2000))
+    return sale
+
+
+def _prefill(till: Till, session: OperatorSession, target: int) -> None:
+    """Grow the journal to `target` records with real signed sales, 2,000 per transaction.
+
+    note: batching only the prefill keeps it to minutes for a million records; the measured
+    tickets below each pay their own durable commit.
+    """
+    with till.context.uow() as uow:
+        head = uow.journal.head()
+    have = 0 if head is None else head.gseq
+    while have < target:
+        batch = min(2000, target - have)
+        with till.context.uow() as uow:
+            entry = None
+            for _ in range(batch):
+                done = _three_line_sale(till).finalise()
+                build = till.checkout.build_sale(session, done, "T", None, "none")
+                entry, draft = till.context.append(uow, "T", build)
+                project_ticket(uow, entry, draft, "sale")
+            till.context.commit(uow, entry)
+        have += batch
+
+
+def _measure_sales(till: Till, session: OperatorSession, tickets: int) -> dict[str, Any]:
+    samples: list[float] = []
+    started = time.perf_counter()
+    for _ in range(tickets):
+        sale = _three_line_sale(till)
+        t0 = time.perf_counter()
+        till.checkout.finalise(session, sale, printed="none")
+        samples.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - started
+    samples.sort()
+    return {
+        "p50_ms": _percentile(samples, 50),
+        "p99_ms": _percentile(samples, 99),
+        "mean_ms": round(statistics.fmean(samples), 4),
+        "throughput_per_s": round(tickets / elapsed, 1),
+    }
+
+
+def _baseline(data_dir: Path, count: int) -> dict[str, Any]:
+    """A bare one-row insert per durable transaction, WAL and synchronous=FULL, same disk."""
+    path = data_dir / "baseline.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+    payload = b"x" * 1200
+    samples: list[float] = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (body) VALUES (?)", (payload,))
+        conn.execute("COMMIT")
+        samples.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    samples.sort()
+    return {"p50_ms": _percentile(samples, 50), "p99_ms": _percentile(samples, 99)}
+
+
+def bench_sales(tickets: int, journal_sizes: list[int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
+        data_dir = Path(tmp)
+        till, session = _new_till(data_dir)
+        try:
+            baseline = _baseline(data_dir, min(tickets, 20000))
+            by_size: dict[str, Any] = {}
+            for size in sorted(journal_sizes):
+                _prefill(till, session, size)
+                by_size[str(size)] = _measure_sales(till, session, tickets)
+                by_size[str(size)]["rss_mb"] = _rss_mb()
+            first = by_size[str(min(journal_sizes))]
+            last = by_size[str(max(journal_sizes))]
+            with till.context.uow() as uow:
+                records = uow.journal.count()
+        finally:
+            till.close()
+    return {
+        "bench": "sales",
+        "tickets": tickets,
+        "lines_per_ticket": 3,
+        "p50_ms": first["p50_ms"],
+        "p99_ms": first["p99_ms"],
+        "throughput_per_s": first["throughput_per_s"],
+        "baseline_insert_p50_ms": baseline["p50_ms"],
+        "baseline_insert_p99_ms": baseline["p99_ms"],
+        "p50_over_baseline": round(first["p50_ms"] / baseline["p50_ms"], 2),
+        "by_journal_size": by_size,
+        "p50_growth_largest_vs_smallest": round(last["p50_ms"] / first["p50_ms"] - 1, 3),
+        "journal_records_at_end": records,
+        "rss_mb_at_end": _rss_mb(),
+        "targets": "p99 <= 3 ms; p50 <= 4 x baseline; p50 growth <= 10 %; rss <= 150 MB",
+    }
+
+
+def bench_verify(records: int) -> dict[str, Any]:
+    from caisse_verif.checks import verify_records
+    from caisse_verif.es256 import make_batch_checker
+    from caisse_verif.sources import read_sqlite
+
+    with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
+        data_dir = Path(tmp)
+        till, session = _new_till(data_dir)
+        try:
+            _prefill(till, session, records)
+            jwk = dict(till.keys.info().public_jwk)
+        finally:
+            till.close()
+        db = data_dir / "caisse.sqlite"
+        t0 = time.perf_counter()
+        report = verify_records(
+            read_sqlite(db), check_signatures=make_batch_checker(jwk), public_key_kid=None
+        )
+        elapsed = time.perf_counter() - t0
+    return {
+        "bench": "verify",
+        "records": report.records,
+        "seconds": round(elapsed, 3),
+        "records_per_s": round(report.records / elapsed, 1),
+        "anomalies": len(report.anomalies),
+        "cores": os.cpu_count(),
+        "target": ">= 10000 records/s",
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.bench_command == "sales":
+        sizes = [int(s) for s in str(args.journal_sizes).split(",") if s.strip()]
+        return bench_sales(args.tickets, sizes or [1000])
+    return bench_verify(args.records)

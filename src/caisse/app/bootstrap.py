@@ -1,0 +1,135 @@
+"""Composition root: builds the engine, the adapters and the services of one till."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from caisse.app.build_info import software_info
+from caisse.app.clock import SystemClock
+from caisse.app.settings import Settings
+from caisse.keys.keystore import FileKeyStore
+from caisse.keys.verify import signature_checker
+from caisse.services.activation import GeneratedKey
+from caisse.services.checkout import CheckoutService
+from caisse.services.context import TillContext
+from caisse.services.integrity import IntegrityService
+from caisse.services.operators import OperatorService
+from caisse.services.ports import AnchorValue, Clock, HeadAnchor, ReceiptPrinter, Signer
+from caisse.storage.anchor_file import FileHeadAnchor
+from caisse.storage.engine import make_engine, upgrade_database
+from caisse.storage.uow import SqlUnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+
+class KeyStoreGenerator:
+    """Adapts the file key store to the activation use case's `KeyGenerator` port."""
+
+    def __init__(self, store: FileKeyStore) -> None:
+        self._store = store
+
+    def exists(self) -> bool:
+        return self._store.exists()
+
+    def generate_key(self, till_id: str) -> GeneratedKey:
+        info = self._store.generate(till_id)
+        return GeneratedKey(info.kid, info.public_jwk)
+
+
+class _AnchorForTill:
+    """Reads the till id lazily: the anchor file names its till, known after activation."""
+
+    def __init__(self, path: Path, uow: SqlUnitOfWorkFactory) -> None:
+        self._path = path
+        self._uow = uow
+        self._inner: FileHeadAnchor | None = None
+
+    def _file(self) -> FileHeadAnchor:
+        if self._inner is None:
+            with self._uow() as uow:
+                till = uow.till.get()
+            self._inner = FileHeadAnchor(self._path, till.till_id if till else "")
+        return self._inner
+
+    def read(self) -> AnchorValue | None:
+        return self._file().read()
+
+    def write(self, value: AnchorValue) -> None:
+        self._file().write(value)
+
+
+@dataclass
+class Till:
+    """One opened till: its settings, engine and services."""
+
+    settings: Settings
+    engine: Engine
+    context: TillContext
+    keys: FileKeyStore
+    checkout: CheckoutService
+    operators: OperatorService
+    integrity: IntegrityService
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def configure_logging(data_dir: Path, *, verbose: bool = False) -> Path | None:
+    """Log to a rotating file in the data directory (and stderr only when verbose)."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    log_path: Path | None = None
+    try:
+        log_dir = data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / "caisse.log"
+        handler = logging.handlers.RotatingFileHandler(
+            log_path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    except OSError:
+        log_path = None
+    if verbose:
+        root.addHandler(logging.StreamHandler())
+    return log_path
+
+
+def open_till(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    printer: ReceiptPrinter | None = None,
+    anchor: HeadAnchor | None = None,
+    signer: Signer | None = None,
+) -> Till:
+    """Open (and migrate) the database of a data directory and wire the services.
+
+    Raises:
+        DatabaseUnusable: the database cannot be opened or migrated.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_path)
+    upgrade_database(engine)
+    uow = SqlUnitOfWorkFactory(engine)
+    keys = FileKeyStore(settings.data_dir)
+    context = TillContext(
+        uow=uow,
+        clock=clock or SystemClock(),
+        tz=ZoneInfo(settings.timezone),
+        anchor=anchor or _AnchorForTill(settings.anchor_path, uow),
+        software=software_info(settings.cert_ref),
+        signer_loader=keys.load_signer,
+        printer=printer,
+    )
+    if signer is not None:
+        context._signer = signer
+    checkout = CheckoutService(context, discount_cap_bp=settings.discount_cap_bp)
+    integrity = IntegrityService(context, signature_checker(keys))
+    return Till(settings, engine, context, keys, checkout, OperatorService(context), integrity)

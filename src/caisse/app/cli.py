@@ -1,0 +1,618 @@
+"""The `caisse` command line (cli.md): argument parsing, output and exit codes.
+
+Exit codes: 0 success; 1 the command ran and found a problem or refused the operation; 2
+unusable input. Every non-zero exit prints one clear sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
+from caisse.app.settings import Settings, default_data_dir, load_settings
+from caisse.domain.errors import (
+    CaisseError,
+    InvalidInput,
+    UserFacingError,
+)
+from caisse.domain.money import format_eur
+from caisse.domain.sale import Payment, Tender
+from caisse.services.activation import ActivationRequest, activate, record_fiscal_parameters
+from caisse.services.checkout import TicketResult
+from caisse.services.errors import NotInitialised, TillBlocked
+from caisse.services.jet import Jet
+from caisse.services.operators import OperatorSession, Right, Role, require
+
+logger = logging.getLogger(__name__)
+
+PIN_ENV = "CAISSE_PIN"
+
+
+class Output:
+    """Writes results to stdout (text or one JSON object) and messages to stderr."""
+
+    def __init__(self, as_json: bool, lang: str) -> None:
+        self.as_json = as_json
+        self.lang = lang
+
+    def text(self, line: str) -> None:
+        if not self.as_json:
+            sys.stdout.write(line + "\n")
+
+    def result(self, data: dict[str, Any], lines: Sequence[str]) -> None:
+        if self.as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        else:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+
+    def error(self, fr: str, en: str) -> None:
+        sys.stderr.write((en if self.lang == "en" else fr) + "\n")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    data = Path(args.data) if args.data else default_data_dir()
+    return load_settings(data)
+
+
+def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Till:
+    settings = _settings(args)
+    if must_exist and not settings.db_path.exists():
+        raise NotInitialised
+    return open_till(settings)
+
+
+def _require_initialised(till: Till) -> None:
+    with till.context.uow() as uow:
+        if uow.till.get() is None:
+            raise NotInitialised
+
+
+def _pin(args: argparse.Namespace, attr: str = "pin") -> str:
+    pin = getattr(args, attr, None) or os.environ.get(PIN_ENV)
+    if not pin:
+        raise InvalidInput(
+            f"Code PIN manquant : donnez --{attr.replace('_', '-')} ou la variable {PIN_ENV}.",
+            f"Missing PIN: give --{attr.replace('_', '-')} or the {PIN_ENV} variable.",
+        )
+    return str(pin)
+
+
+def _sign_in(till: Till, operator: str, pin: str) -> OperatorSession:
+    return till.operators.authenticate(operator, pin)
+
+
+def _guard_writes(till: Till) -> None:
+    """Check the recent records and the anchor before any write from the command line."""
+    _require_initialised(till)
+    record_fiscal_parameters(till.context)
+    anomalies = till.integrity.check_recent()
+    if anomalies:
+        first = anomalies[0]
+        till.context.log_event(
+            Jet.INTEGRITY_DEFECT,
+            {
+                "count": len(anomalies),
+                "anomalies": [
+                    {"gseq": a.gseq, "check": a.check, "expected": a.expected, "found": a.found}
+                    for a in anomalies[:20]
+                ],
+            },
+            related_gseq=first.gseq,
+            clamp_clock=True,
+        )
+        raise TillBlocked(
+            f"défaut d'intégrité du journal ({first.check}, gseq {first.gseq}).",
+            f"journal integrity defect ({first.check}, gseq {first.gseq}).",
+        )
+
+
+def parse_item(text: str) -> tuple[str, str | None]:
+    """`CODE[xQTY]`: the code, and the quantity text if any (x0.532 for 532 g)."""
+    code, sep, qty = text.rpartition("x")
+    if sep and code and qty and all(c.isdigit() or c in ".," for c in qty):
+        return code, qty
+    return text, None
+
+
+def parse_pay(text: str) -> Payment:
+    """`METHOD:CENTS`, e.g. CASH:2000 or card:1250."""
+    method, sep, cents = text.partition(":")
+    try:
+        tender = Tender(method.strip().upper())
+    except ValueError:
+        names = ", ".join(t.value for t in Tender)
+        raise InvalidInput(
+            f"Moyen de paiement inconnu : {method!r} (attendu : {names}).",
+            f"Unknown tender: {method!r} (expected: {names}).",
+        ) from None
+    if not sep or not cents.strip().lstrip("-").isdigit():
+        raise InvalidInput(
+            f"Montant invalide dans {text!r} : écrivez METHODE:CENTIMES, par ex. CASH:2000.",
+            f"Invalid amount in {text!r}: write METHOD:CENTS, e.g. CASH:2000.",
+        )
+    return Payment(tender, int(cents))
+
+
+def _ticket_lines(result: TicketResult) -> list[str]:
+    lines = [
+        f"Ticket {result.number}  Seq {result.gseq}  Sig {result.extract}",
+        f"Total : {format_eur(result.total_ttc_cents)}",
+    ]
+    if result.change_cents:
+        lines.append(f"Rendu : {format_eur(result.change_cents)}")
+    if result.print_error:
+        lines.append(f"Impression échouée : {result.print_error} (réimprimez en DUPLICATA)")
+    return lines
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace, out: Output) -> int:
+    settings = _settings(args)
+    till = open_till(settings)
+    try:
+        identity = activate(
+            till.context,
+            KeyStoreGenerator(till.keys),
+            ActivationRequest(
+                company=args.company,
+                siren=args.siren,
+                siret=args.siret,
+                vat_id=args.vat_id,
+                address=args.address,
+                till_id=args.till,
+                store_id=args.store,
+                admin_pin=args.admin_pin,
+            ),
+            activated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+    finally:
+        till.close()
+    out.result(
+        {"till": identity.till_id, "kid": identity.kid, "data": str(settings.data_dir)},
+        [
+            f"Caisse {identity.till_id} activée pour {identity.company_name}.",
+            f"Clé : {identity.kid}",
+            f"Données : {settings.data_dir}",
+        ],
+    )
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        admin = _sign_in(till, args.operator, _pin(args, "operator_pin"))
+        till.operators.add(admin, args.id, args.name, Role(args.role), args.pin)
+    finally:
+        till.close()
+    out.result({"id": args.id, "role": args.role}, [f"Opérateur {args.id} ({args.role}) créé."])
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        admin = _sign_in(till, args.operator, _pin(args, "operator_pin"))
+        require(admin, Right.MANAGE_USERS)
+        users = till.operators.list()
+    finally:
+        till.close()
+    out.result(
+        {
+            "operators": [
+                {"id": u.id, "name": u.name, "role": u.role, "active": u.active} for u in users
+            ]
+        },
+        [f"{u.id:<16} {u.role:<8} {u.name}" for u in users],
+    )
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.catalog_csv import read_catalog_csv
+
+    till = _open(args)
+    try:
+        _require_initialised(till)
+        products = read_catalog_csv(Path(args.file))
+        with till.context.uow() as uow:
+            count = uow.catalog.upsert_many(products)
+            uow.commit()
+    finally:
+        till.close()
+    out.result({"imported": count}, [f"{count} article(s) importé(s)."])
+    return 0
+
+
+def cmd_sell(args: argparse.Namespace, out: Output) -> int:
+    from caisse.domain.money import parse_quantity
+
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        sale = till.checkout.new_sale()
+        for item in args.item:
+            code, qty_text = parse_item(item)
+            product = till.checkout.find_product(code)
+            qty = None if qty_text is None else parse_quantity(qty_text, product.unit)
+            till.checkout.add_item(sale, code, qty)
+        for pay in args.pay:
+            sale.add_payment(parse_pay(pay))
+        result = till.checkout.finalise(session, sale, printed=args.ticket)
+    finally:
+        till.close()
+    out.result(result.as_json(), _ticket_lines(result))
+    return 0
+
+
+def _parse_refund_line(text: str) -> tuple[int, int | None]:
+    n_text, _, qty_text = text.partition("x")
+    if not n_text.isdigit():
+        raise InvalidInput(
+            f"Ligne invalide : {text!r} (attendu N ou NxQTE).",
+            f"Invalid line: {text!r} (expected N or NxQTY).",
+        )
+    if not qty_text:
+        return int(n_text), None
+    from caisse.domain.catalog import Unit
+    from caisse.domain.money import parse_quantity
+
+    return int(n_text), parse_quantity(
+        qty_text, Unit.KG if "." in qty_text or "," in qty_text else Unit.PIECE
+    )
+
+
+def cmd_refund(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        approver = None
+        if args.approver:
+            approver = _sign_in(till, args.approver, _pin(args, "approver_pin"))
+        lines = [_parse_refund_line(li) for li in args.line] if args.line else None
+        payments = [parse_pay(p) for p in args.pay]
+        result = till.checkout.refund(
+            session,
+            args.ticket,
+            lines,
+            payments,
+            approver=approver,
+            cancel=args.cancel,
+            reason=args.reason or "",
+            printed=args.ticket_output,
+        )
+    finally:
+        till.close()
+    out.result(result.as_json(), _ticket_lines(result))
+    return 0
+
+
+def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        result = till.checkout.reprint(session, args.ticket, reason=args.reason or "")
+    finally:
+        till.close()
+    out.result(
+        result.as_json(),
+        [f"DUPLICATA de {args.ticket} : {result.number}  Seq {result.gseq}  Sig {result.extract}"],
+    )
+    return 0
+
+
+def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
+    from caisse_verif.report import render_json, render_text
+
+    from caisse.keys.verify import signature_checker
+    from caisse_verif.checks import verify_records
+    from caisse_verif.record import StoredRecord
+
+    till = _open(args)
+    try:
+        _require_initialised(till)
+        with till.context.uow() as uow:
+            ident = uow.till.get()
+            records = (
+                StoredRecord(e.core, e.sig, e.body, e.gseq) for e in uow.journal.iter_from(1)
+            )
+            anchor_value = till.context.anchor.read()
+            from caisse_verif.checks import Anchor
+
+            anchor = (
+                None
+                if anchor_value is None or ident is None
+                else Anchor(anchor_value.gseq, anchor_value.token_sha256, ident.till_id)
+            )
+            report = verify_records(
+                records,
+                check_signatures=signature_checker(till.keys),
+                public_key_kid=ident.kid if ident else None,
+                anchor=anchor,
+            )
+    finally:
+        till.close()
+    if out.as_json:
+        sys.stdout.write(json.dumps(render_json(report, lang=out.lang), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(report, lang=out.lang))
+    return 0 if report.ok else 1
+
+
+def cmd_journal_export(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    count = 0
+    target = Path(args.out)
+    try:
+        _require_initialised(till)
+        tmp = target.with_name(target.name + ".part")
+        with till.context.uow() as uow, tmp.open("w", encoding="utf-8") as fh:
+            for e in uow.journal.iter_from(args.from_gseq):
+                fh.write(
+                    json.dumps(
+                        {"core": e.core, "sig": e.sig, "body": e.body.decode("utf-8")},
+                        ensure_ascii=False,
+                        separators=(",", ":"),
+                    )
+                    + "\n"
+                )
+                count += 1
+        tmp.replace(target)
+    except OSError as exc:
+        raise InvalidInput(
+            f"Impossible d'écrire {target} : {exc.strerror}.",
+            f"Cannot write {target}: {exc.strerror}.",
+        ) from exc
+    finally:
+        till.close()
+    out.result({"records": count, "out": str(target)}, [f"{count} enregistrement(s) → {target}"])
+    return 0
+
+
+def cmd_key_show(args: argparse.Namespace, out: Output) -> int:
+    settings = _settings(args)
+    from caisse.keys.keystore import FileKeyStore
+
+    store = FileKeyStore(settings.data_dir)
+    if not store.exists():
+        raise NotInitialised
+    info = store.info()
+    if args.jwk:
+        jwk = dict(info.public_jwk) | {"kid": info.kid, "alg": "ES256", "use": "sig"}
+        sys.stdout.write(json.dumps(jwk, sort_keys=True) + "\n")
+        return 0
+    out.result(
+        {"kid": info.kid, "jwk": info.public_jwk, "passphrase_store": info.passphrase_store},
+        [
+            f"kid : {info.kid}",
+            "algorithme : ES256 (P-256)",
+            f"phrase secrète : {info.passphrase_store}",
+        ],
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.demo import create_demo
+
+    settings = _settings(args)
+    summary = create_demo(settings, products=args.products)
+    out.result(summary, [f"{k} : {v}" for k, v in summary.items()])
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app import bench
+
+    figures = bench.run(args)
+    sys.stdout.write(json.dumps(figures, sort_keys=True) + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.run import run_till
+
+    return run_till(args)
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", default=argparse.SUPPRESS, help="the till's data directory")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object on stdout"
+    )
+    common.add_argument(
+        "--lang", choices=["fr", "en"], default=argparse.SUPPRESS, help="message language"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="caisse",
+        description="caisse: offline-first point of sale with a signed NF525 journal.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str,
+        func: Callable[[argparse.Namespace, Output], int],
+        help_text: str,
+        subp: Any = sub,
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = subp.add_parser(
+            name, parents=[common], help=help_text, description=help_text
+        )
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "activate the till: key, genesis record (JET 30), admin operator")
+    p.add_argument("--company", required=True, help="company name")
+    p.add_argument("--siren", required=True, help="9-digit SIREN (Luhn-checked)")
+    p.add_argument("--siret", required=True, help="14-digit SIRET of the establishment")
+    p.add_argument("--vat-id", required=True, help="intra-EU VAT number, e.g. FR40303265045")
+    p.add_argument("--address", required=True, help="address of the establishment")
+    p.add_argument("--till", required=True, help="till id, e.g. TILL01 (immutable)")
+    p.add_argument("--store", default="STORE01", help="store id")
+    p.add_argument("--admin-pin", required=True, help="PIN of the operator 'admin' (4-8 digits)")
+
+    user = sub.add_parser("user", help="operators (needs an admin's PIN)")
+    usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    p = add("add", cmd_user_add, "add an operator", usub)
+    p.add_argument("--id", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--pin", required=True, help="the new operator's PIN")
+    p.add_argument("--operator", default="admin", help="acting admin (default: admin)")
+    p.add_argument("--operator-pin", help=f"acting admin's PIN (or {PIN_ENV})")
+    p = add("list", cmd_user_list, "list operators", usub)
+    p.add_argument("--operator", default="admin")
+    p.add_argument("--operator-pin", help=f"acting admin's PIN (or {PIN_ENV})")
+
+    p = add(
+        "demo", cmd_demo, "create a ready demo shop in --data (activation, catalogue, operators)"
+    )
+    p.add_argument("--products", type=int, default=2000, help="catalogue size (default 2000)")
+
+    catalog = sub.add_parser("catalog", help="catalogue")
+    csub = catalog.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    p = add(
+        "import",
+        cmd_catalog_import,
+        "load or update products from a CSV file with the columns sku, ean, label, "
+        "price_ttc_cents, vat_bp, category, unit (piece or kg) and optionally plu; "
+        "separator ',' or ';', UTF-8",
+        csub,
+    )
+    p.add_argument("file")
+
+    p = add("sell", cmd_sell, "a headless sale through the same services as the till")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument(
+        "--item",
+        action="append",
+        required=True,
+        help="CODE[xQTY]; QTY in kg for weighed items (x0.532)",
+    )
+    p.add_argument("--pay", action="append", required=True, help="METHOD:CENTS, e.g. CASH:2000")
+    p.add_argument(
+        "--ticket",
+        choices=["paper", "email", "none"],
+        default="none",
+        help="ticket output (AGEC: on request)",
+    )
+
+    p = add("refund", cmd_refund, "a refund referencing the original ticket")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--ticket", required=True, help="original ticket number, e.g. TILL01-T-000012")
+    p.add_argument(
+        "--line", action="append", help="N[xQTY]: original line and quantity; default all"
+    )
+    p.add_argument("--pay", action="append", required=True, help="METHOD:-CENTS paid back")
+    p.add_argument("--approver", help="manager approving the refund")
+    p.add_argument("--approver-pin")
+    p.add_argument("--cancel", action="store_true", help="cancel the whole ticket (op CANCEL)")
+    p.add_argument("--reason")
+    p.add_argument("--ticket-output", choices=["paper", "email", "none"], default="none")
+
+    p = add("reprint", cmd_reprint, "a signed DUPLICATA record, then the copy")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--ticket", required=True)
+    p.add_argument("--reason")
+
+    journal = sub.add_parser("journal", help="the fiscal journal")
+    jsub = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
+    add(
+        "verify",
+        cmd_journal_verify,
+        "verify the whole local journal (exit 0 intact, 1 anomalies)",
+        jsub,
+    )
+    p = add("export", cmd_journal_export, "export the journal as JSON lines", jsub)
+    p.add_argument("--out", required=True)
+    p.add_argument("--from-gseq", type=int, default=1)
+
+    key = sub.add_parser("key", help="the till key")
+    ksub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    p = add("show", cmd_key_show, "the till's public key and kid", ksub)
+    p.add_argument("--jwk", action="store_true", help="print the public JWK")
+
+    bench = sub.add_parser("bench", help="benchmarks: one JSON line of figures each")
+    bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    p = add(
+        "sales",
+        cmd_bench,
+        "latency of finalising a three-line ticket, with a bare-insert baseline",
+        bsub,
+    )
+    p.add_argument("--tickets", type=int, default=20000)
+    p.add_argument(
+        "--journal-sizes",
+        default="1000",
+        help="comma-separated journal sizes to measure at, e.g. 1000,1000000",
+    )
+    p = add("verify", cmd_bench, "verifier throughput on a journal of --records records", bsub)
+    p.add_argument("--records", type=int, default=100000)
+
+    p = add("run", cmd_run, "the touch till (Qt)")
+    p.add_argument("--demo", action="store_true", help="create and open the demo shop")
+    p.add_argument("--fullscreen", action="store_true", help="kiosk mode")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (("data", None), ("json", False), ("lang", "fr")):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    out = Output(bool(args.json), args.lang)
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    log_path = configure_logging(data_dir) if args.command not in {"bench"} else None
+    try:
+        code: int = args.func(args, out)
+    except UserFacingError as exc:
+        logger.info("refused: %s", exc.en)
+        sys.stderr.write(exc.message(out.lang) + "\n")
+        return 2 if isinstance(exc, InvalidInput) else 1
+    except CaisseError as exc:
+        logger.exception("caisse error")
+        out.error(f"Erreur : {exc}.", f"Error: {exc}.")
+        return 1
+    except KeyboardInterrupt:
+        out.error("Interrompu.", "Interrupted.")
+        return 1
+    except Exception:
+        logger.exception("unexpected error in %s", args.command)
+        where = str(log_path) if log_path else "les journaux"
+        out.error(
+            f"Erreur interne inattendue : le détail est dans {where}.",
+            f"Unexpected internal error: details are in {where}.",
+        )
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

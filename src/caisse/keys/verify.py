@@ -1,0 +1,18 @@
+"""Signature checking for the till's own start-up verification (the auditor's code path)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from caisse.keys.keystore import FileKeyStore
+from caisse_verif.es256 import load_public_jwk, verify
+
+
+def signature_checker(store: FileKeyStore) -> Callable[[Sequence[tuple[str, str]]], list[bool]]:
+    """A batch checker over the till's public key, loaded on first use."""
+
+    def check(pairs: Sequence[tuple[str, str]]) -> list[bool]:
+        key = load_public_jwk(store.info().public_jwk)
+        return [verify(key, core.encode("ascii"), sig) for core, sig in pairs]
+
+    return check

@@ -1,0 +1,253 @@
+"""The ports the use cases need: storage, signing, time, anchors and output devices.
+
+Adapters live in `caisse.storage`, `caisse.keys` and `caisse.app`; tests use fakes. Members of
+the unit of work are read-only properties so that fakes type-check (architecture.md §3.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+from caisse.domain.catalog import Product
+
+
+class Clock(Protocol):
+    """The only source of time; aware, in UTC."""
+
+    def now(self) -> datetime: ...
+
+
+class Signer(Protocol):
+    """Signs record cores with the till key (ES256, raw R‖S in base64url)."""
+
+    @property
+    def kid(self) -> str: ...
+
+    def sign(self, data: bytes) -> str:
+        """Sign the bytes.
+
+        Raises:
+            SignerUnavailable: the key cannot be used; the caller must fail closed.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last record of the chain and the perpetual grand totals after it."""
+
+    gseq: int
+    token_sha256: str
+    ts: str
+    gt: int
+    gt_abs: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One stored record: the exact bytes that were signed and chained."""
+
+    gseq: int
+    kind: str
+    kseq: int
+    ts: str
+    core: str
+    sig: str
+    body: bytes
+    token_sha256: str
+
+
+class JournalStore(Protocol):
+    """The append-only journal and its head."""
+
+    def head(self) -> Head | None: ...
+
+    def last_kseq(self, kind: str) -> int: ...
+
+    def append(self, entry: JournalEntry, *, gt: int, gt_abs: int) -> None:
+        """Insert the record and move the head in the current transaction."""
+        ...
+
+    def get(self, gseq: int) -> JournalEntry | None: ...
+
+    def iter_from(self, gseq: int) -> Iterator[JournalEntry]: ...
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRecord:
+    """An operator as stored (the PIN only as its scrypt hash)."""
+
+    id: str
+    name: str
+    role: str
+    pin_hash: str
+    failed_attempts: int
+    locked_until: datetime | None
+    active: bool
+
+
+class OperatorRepository(Protocol):
+    def get(self, operator_id: str) -> OperatorRecord | None: ...
+
+    def add(self, operator: OperatorRecord) -> None: ...
+
+    def list(self) -> list[OperatorRecord]: ...
+
+    def set_lockout(
+        self, operator_id: str, failed_attempts: int, locked_until: datetime | None
+    ) -> None: ...
+
+
+class CatalogRepository(Protocol):
+    def find(self, code: str) -> Product | None:
+        """The active product whose sku, EAN or PLU is `code`."""
+        ...
+
+    def upsert_many(self, products: Iterable[Product]) -> int: ...
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """Where a finalised ticket sits in the journal."""
+
+    gseq: int
+    kind: str
+    ticket_no: str
+    op: str
+
+
+class SalesProjection(Protocol):
+    """Sale, line, payment and duplicate tables, rebuilt from journal bodies if need be."""
+
+    def add_ticket(self, gseq: int, kind: str, ticket_no: str, body: Mapping[str, Any]) -> None: ...
+
+    def find_ticket(self, ticket_no: str) -> TicketRef | None: ...
+
+    def returned_qty(self, original_gseq: int) -> dict[int, int]:
+        """Quantities (thousandths) already returned per original line number."""
+        ...
+
+    def add_duplicate(self, gseq: int, original_gseq: int, copy_no: int) -> None: ...
+
+    def last_copy_no(self, original_gseq: int) -> int: ...
+
+
+class StockLedger(Protocol):
+    def add_movements(self, movements: Sequence[tuple[str, int, int | None, str, str]]) -> None:
+        """Append (sku, qty_milli, gseq, reason, ts_utc) movements."""
+        ...
+
+    def level(self, sku: str) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TillIdentity:
+    """Who the till is, fixed at activation and copied into every body."""
+
+    till_id: str
+    store_id: str
+    company_name: str
+    siren: str
+    siret: str
+    vat_id: str
+    address: str
+    kid: str
+    public_jwk: Mapping[str, str]
+    cert_ref: str
+    activated_at: str
+
+
+class TillRepository(Protocol):
+    def get(self) -> TillIdentity | None: ...
+
+    def create(self, identity: TillIdentity) -> None: ...
+
+
+class AppState(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction (BEGIN IMMEDIATE) across every repository."""
+
+    @property
+    def journal(self) -> JournalStore: ...
+
+    @property
+    def operators(self) -> OperatorRepository: ...
+
+    @property
+    def catalog(self) -> CatalogRepository: ...
+
+    @property
+    def sales(self) -> SalesProjection: ...
+
+    @property
+    def stock(self) -> StockLedger: ...
+
+    @property
+    def till(self) -> TillRepository: ...
+
+    @property
+    def state(self) -> AppState: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorValue:
+    """The head as last written outside the database."""
+
+    gseq: int
+    token_sha256: str
+
+
+class HeadAnchor(Protocol):
+    """A small file outside the database that remembers the head (truncation evidence)."""
+
+    def read(self) -> AnchorValue | None:
+        """The anchor, or None when there is none yet.
+
+        Raises:
+            AnchorUnreadable: the file exists but cannot be parsed.
+        """
+        ...
+
+    def write(self, value: AnchorValue) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the printer port receives after the commit: the record and its body."""
+
+    entry: JournalEntry
+    body: Mapping[str, Any]
+    extract: str
+    copy: bool
+
+
+class ReceiptPrinter(Protocol):
+    """Prints a ticket after the commit; a failure never undoes the sale.
+
+    Raises:
+        PrinterFailed: the ticket did not print (paper out, offline...).
+    """
+
+    def print_receipt(self, receipt: Receipt) -> None: ...

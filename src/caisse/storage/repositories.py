@@ -1,0 +1,370 @@
+"""SQL adapters of the service ports, on one SQLAlchemy connection inside one transaction.
+
+note: the sale write path runs a dozen statements per ticket under a durable commit whose own
+cost is a fraction of a millisecond here, so the repositories send plain driver SQL through
+`exec_driver_sql` (statement caching in sqlite3) instead of building ORM objects; the row
+classes of `schema.py` remain the declared schema that alembic checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from caisse.domain.catalog import Product, Unit
+from caisse.services.ports import (
+    Head,
+    JournalEntry,
+    OperatorRecord,
+    TicketRef,
+    TillIdentity,
+)
+
+_JOURNAL_COLS = "gseq, kind, kseq, ts, core, sig, body, token_sha256"
+
+
+def _entry(row: Sequence[Any]) -> JournalEntry:
+    return JournalEntry(
+        gseq=row[0],
+        kind=row[1],
+        kseq=row[2],
+        ts=row[3],
+        core=row[4],
+        sig=row[5],
+        body=bytes(row[6]),
+        token_sha256=row[7],
+    )
+
+
+class SqlJournalStore:
+    """The journal table and its one-row head."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def head(self) -> Head | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT gseq, token_sha256, ts, gt, gt_abs FROM head WHERE id = 1"
+        ).first()
+        return None if row is None else Head(row[0], row[1], row[2], row[3], row[4])
+
+    def last_kseq(self, kind: str) -> int:
+        # note: served by the UNIQUE(kind, kseq) index: one B-tree descent, whatever the size.
+        row = self._conn.exec_driver_sql(
+            "SELECT MAX(kseq) FROM journal WHERE kind = ?", (kind,)
+        ).first()
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    def append(self, entry: JournalEntry, *, gt: int, gt_abs: int) -> None:
+        self._conn.exec_driver_sql(
+            f"INSERT INTO journal ({_JOURNAL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            (
+                entry.gseq,
+                entry.kind,
+                entry.kseq,
+                entry.ts,
+                entry.core,
+                entry.sig,
+                entry.body,
+                entry.token_sha256,
+            ),
+        )
+        self._conn.exec_driver_sql(
+            "INSERT INTO head (id, gseq, token_sha256, ts, gt, gt_abs) VALUES (1, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET gseq = excluded.gseq, "
+            "token_sha256 = excluded.token_sha256, ts = excluded.ts, gt = excluded.gt, "
+            "gt_abs = excluded.gt_abs",
+            (entry.gseq, entry.token_sha256, entry.ts, gt, gt_abs),
+        )
+
+    def get(self, gseq: int) -> JournalEntry | None:
+        row = self._conn.exec_driver_sql(
+            f"SELECT {_JOURNAL_COLS} FROM journal WHERE gseq = ?",  # noqa: S608 - constant columns
+            (gseq,),
+        ).first()
+        return None if row is None else _entry(row)
+
+    def iter_from(self, gseq: int) -> Iterator[JournalEntry]:
+        result = self._conn.exec_driver_sql(
+            f"SELECT {_JOURNAL_COLS} FROM journal WHERE gseq >= ? ORDER BY gseq",  # noqa: S608
+            (gseq,),
+        )
+        while rows := result.fetchmany(1000):
+            for row in rows:
+                yield _entry(row)
+
+    def count(self) -> int:
+        row = self._conn.exec_driver_sql("SELECT COUNT(*) FROM journal").first()
+        return 0 if row is None else int(row[0])
+
+
+class SqlOperatorRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _record(row: Sequence[Any]) -> OperatorRecord:
+        locked = datetime.fromisoformat(row[5]) if row[5] else None
+        return OperatorRecord(row[0], row[1], row[2], row[3], row[4], locked, bool(row[6]))
+
+    def get(self, operator_id: str) -> OperatorRecord | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT id, name, role, pin_hash, failed_attempts, locked_until, active "
+            "FROM operators WHERE id = ?",
+            (operator_id,),
+        ).first()
+        return None if row is None else self._record(row)
+
+    def add(self, operator: OperatorRecord) -> None:
+        self._conn.exec_driver_sql(
+            "INSERT INTO operators (id, name, role, pin_hash, failed_attempts, locked_until, "
+            "active) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                operator.id,
+                operator.name,
+                operator.role,
+                operator.pin_hash,
+                operator.failed_attempts,
+                operator.locked_until.isoformat() if operator.locked_until else None,
+                int(operator.active),
+            ),
+        )
+
+    def list(self) -> list[OperatorRecord]:
+        rows = self._conn.exec_driver_sql(
+            "SELECT id, name, role, pin_hash, failed_attempts, locked_until, active "
+            "FROM operators ORDER BY id"
+        ).all()
+        return [self._record(r) for r in rows]
+
+    def set_lockout(
+        self, operator_id: str, failed_attempts: int, locked_until: datetime | None
+    ) -> None:
+        self._conn.exec_driver_sql(
+            "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+            (failed_attempts, locked_until.isoformat() if locked_until else None, operator_id),
+        )
+
+
+class SqlCatalogRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def find(self, code: str) -> Product | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT sku, label, price_ttc_cents, vat_bp, category, unit, ean, plu FROM products "
+            "WHERE active = 1 AND (sku = ? OR ean = ? OR plu = ?) "
+            "ORDER BY (sku = ?) DESC LIMIT 1",
+            (code, code, code, code),
+        ).first()
+        if row is None:
+            return None
+        return Product(
+            sku=row[0],
+            label=row[1],
+            price_ttc_cents=row[2],
+            vat_bp=row[3],
+            category=row[4],
+            unit=Unit(row[5]),
+            ean=row[6],
+            plu=row[7],
+        )
+
+    def upsert_many(self, products: Iterable[Product]) -> int:
+        n = 0
+        for p in products:
+            self._conn.exec_driver_sql(
+                "INSERT INTO products (sku, ean, plu, label, price_ttc_cents, vat_bp, category, "
+                "unit, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT(sku) DO UPDATE SET "
+                "ean = excluded.ean, plu = excluded.plu, label = excluded.label, "
+                "price_ttc_cents = excluded.price_ttc_cents, vat_bp = excluded.vat_bp, "
+                "category = excluded.category, unit = excluded.unit, active = 1",
+                (
+                    p.sku,
+                    p.ean,
+                    p.plu,
+                    p.label,
+                    p.price_ttc_cents,
+                    p.vat_bp,
+                    p.category,
+                    str(p.unit),
+                ),
+            )
+            n += 1
+        return n
+
+    def count(self) -> int:
+        row = self._conn.exec_driver_sql("SELECT COUNT(*) FROM products WHERE active = 1").first()
+        return 0 if row is None else int(row[0])
+
+
+class SqlSalesProjection:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_ticket(self, gseq: int, kind: str, ticket_no: str, body: Mapping[str, Any]) -> None:
+        refers = body.get("refers_to")
+        self._conn.exec_driver_sql(
+            "INSERT INTO sales (gseq, kind, ticket_no, op, ts_utc, business_date, operator_id, "
+            "total_ttc_cents, total_ht_cents, refers_gseq, training) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                gseq,
+                kind,
+                ticket_no,
+                body["op"],
+                body["ts_utc"],
+                body["business_date"],
+                body["operator"]["id"],
+                body["total_ttc_cents"],
+                body["total_ht_cents"],
+                refers["gseq"] if refers else None,
+                int(bool(body.get("training"))),
+            ),
+        )
+        self._conn.exec_driver_sql(
+            "INSERT INTO sale_lines (sale_gseq, n, sku, label, qty_milli, unit_ttc_cents, vat_bp, "
+            "line_ttc_cents, line_ht_cents, discount_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    gseq,
+                    line["n"],
+                    line["sku"],
+                    line["label"],
+                    line["qty_milli"],
+                    line["unit_ttc_cents"],
+                    line["vat_bp"],
+                    line["line_ttc_cents"],
+                    line["line_ht_cents"],
+                    line["discount_cents"],
+                )
+                for line in body["lines"]
+            ],
+        )
+        self._conn.exec_driver_sql(
+            "INSERT INTO sale_payments (sale_gseq, n, method, amount_cents) VALUES (?, ?, ?, ?)",
+            [
+                (gseq, i, pay["method"], pay["amount_cents"])
+                for i, pay in enumerate(body["payments"], start=1)
+            ],
+        )
+
+    def find_ticket(self, ticket_no: str) -> TicketRef | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT gseq, kind, ticket_no, op FROM sales WHERE ticket_no = ?", (ticket_no,)
+        ).first()
+        return None if row is None else TicketRef(row[0], row[1], row[2], row[3])
+
+    def returned_qty(self, original_gseq: int) -> dict[int, int]:
+        body_rows = self._conn.exec_driver_sql(
+            "SELECT j.body FROM sales s JOIN journal j ON j.gseq = s.gseq "
+            "WHERE s.refers_gseq = ? AND s.kind = 'T'",
+            (original_gseq,),
+        ).all()
+        returned: dict[int, int] = {}
+        for (raw,) in body_rows:
+            body = json.loads(bytes(raw))
+            for line in body["lines"]:
+                origin = line.get("origin_n")
+                if origin is not None:
+                    returned[origin] = returned.get(origin, 0) - int(line["qty_milli"])
+        return returned
+
+    def add_duplicate(self, gseq: int, original_gseq: int, copy_no: int) -> None:
+        self._conn.exec_driver_sql(
+            "INSERT INTO duplicates (gseq, original_gseq, copy_no) VALUES (?, ?, ?)",
+            (gseq, original_gseq, copy_no),
+        )
+
+    def last_copy_no(self, original_gseq: int) -> int:
+        row = self._conn.exec_driver_sql(
+            "SELECT MAX(copy_no) FROM duplicates WHERE original_gseq = ?", (original_gseq,)
+        ).first()
+        return 0 if row is None or row[0] is None else int(row[0])
+
+
+class SqlStockLedger:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_movements(self, movements: Sequence[tuple[str, int, int | None, str, str]]) -> None:
+        if movements:
+            self._conn.exec_driver_sql(
+                "INSERT INTO stock_movements (sku, qty_milli, gseq, reason, ts_utc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                list(movements),
+            )
+
+    def level(self, sku: str) -> int:
+        row = self._conn.exec_driver_sql(
+            "SELECT COALESCE(SUM(qty_milli), 0) FROM stock_movements WHERE sku = ?", (sku,)
+        ).first()
+        return 0 if row is None else int(row[0])
+
+
+class SqlTillRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self) -> TillIdentity | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT till_id, store_id, company_name, siren, siret, vat_id, address, kid, "
+            "public_jwk, cert_ref, activated_at FROM till WHERE id = 1"
+        ).first()
+        if row is None:
+            return None
+        return TillIdentity(
+            till_id=row[0],
+            store_id=row[1],
+            company_name=row[2],
+            siren=row[3],
+            siret=row[4],
+            vat_id=row[5],
+            address=row[6],
+            kid=row[7],
+            public_jwk=json.loads(row[8]),
+            cert_ref=row[9],
+            activated_at=row[10],
+        )
+
+    def create(self, identity: TillIdentity) -> None:
+        self._conn.exec_driver_sql(
+            "INSERT INTO till (id, till_id, store_id, company_name, siren, siret, vat_id, "
+            "address, kid, public_jwk, cert_ref, activated_at) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                identity.till_id,
+                identity.store_id,
+                identity.company_name,
+                identity.siren,
+                identity.siret,
+                identity.vat_id,
+                identity.address,
+                identity.kid,
+                json.dumps(dict(identity.public_jwk), sort_keys=True),
+                identity.cert_ref,
+                identity.activated_at,
+            ),
+        )
+
+
+class SqlAppState:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        row = self._conn.exec_driver_sql(
+            "SELECT value FROM app_state WHERE key = ?", (key,)
+        ).first()
+        return None if row is None else str(row[0])
+
+    def set(self, key: str, value: str) -> None:
+        self._conn.exec_driver_sql(
+            "INSERT INTO app_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,193 @@
+"""SQLAlchemy row classes of the till database; the alembic migrations mirror them exactly."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# note: explicit names keep alembic's autogenerate comparison stable across SQLAlchemy versions.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TillRow(Base):
+    """The till's identity, fixed at activation (one row)."""
+
+    __tablename__ = "till"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    till_id: Mapped[str] = mapped_column(String(32))
+    store_id: Mapped[str] = mapped_column(String(32))
+    company_name: Mapped[str] = mapped_column(Text)
+    siren: Mapped[str] = mapped_column(String(9))
+    siret: Mapped[str] = mapped_column(String(14))
+    vat_id: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(64))
+    public_jwk: Mapped[str] = mapped_column(Text)
+    cert_ref: Mapped[str] = mapped_column(Text)
+    activated_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class JournalRow(Base):
+    """The signed, chained NF525 journal: the only source of truth (nf525.md §6.8)."""
+
+    __tablename__ = "journal"
+    gseq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(1))
+    kseq: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[str] = mapped_column(String(16))
+    core: Mapped[str] = mapped_column(Text)
+    sig: Mapped[str] = mapped_column(String(86))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    token_sha256: Mapped[str] = mapped_column(String(43))
+    __table_args__ = (UniqueConstraint("kind", "kseq", name="uq_journal_kind_kseq"),)
+
+
+class HeadRow(Base):
+    """The chain head, updated in the same transaction as every append (one row)."""
+
+    __tablename__ = "head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gseq: Mapped[int] = mapped_column(Integer)
+    token_sha256: Mapped[str] = mapped_column(String(43))
+    ts: Mapped[str] = mapped_column(String(16))
+    gt: Mapped[int] = mapped_column(Integer)
+    gt_abs: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class OperatorRow(Base):
+    """A person who may sign in at the till, with a scrypt-hashed PIN."""
+
+    __tablename__ = "operators"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(Text)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    active: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProductRow(Base):
+    """A catalogue article; sales copy its values into the journal body."""
+
+    __tablename__ = "products"
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ean: Mapped[str | None] = mapped_column(String(14), nullable=True, unique=True)
+    plu: Mapped[str | None] = mapped_column(String(8), nullable=True, unique=True)
+    label: Mapped[str] = mapped_column(Text)
+    price_ttc_cents: Mapped[int] = mapped_column(Integer)
+    vat_bp: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(8), default="piece")
+    active: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SaleRow(Base):
+    """Projection of a T or X record (rebuildable from the journal body)."""
+
+    __tablename__ = "sales"
+    gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(1))
+    ticket_no: Mapped[str] = mapped_column(String(40), unique=True)
+    op: Mapped[str] = mapped_column(String(8))
+    ts_utc: Mapped[str] = mapped_column(String(20))
+    business_date: Mapped[str] = mapped_column(String(10), index=True)
+    operator_id: Mapped[str] = mapped_column(String(32))
+    total_ttc_cents: Mapped[int] = mapped_column(Integer)
+    total_ht_cents: Mapped[int] = mapped_column(Integer)
+    refers_gseq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    training: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SaleLineRow(Base):
+    """Projection of one line of a T or X body."""
+
+    __tablename__ = "sale_lines"
+    sale_gseq: Mapped[int] = mapped_column(Integer, ForeignKey("sales.gseq"))
+    n: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    qty_milli: Mapped[int] = mapped_column(Integer)
+    unit_ttc_cents: Mapped[int] = mapped_column(Integer)
+    vat_bp: Mapped[int] = mapped_column(Integer)
+    line_ttc_cents: Mapped[int] = mapped_column(Integer)
+    line_ht_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"),)
+
+
+class SalePaymentRow(Base):
+    """Projection of one tender of a T or X body."""
+
+    __tablename__ = "sale_payments"
+    sale_gseq: Mapped[int] = mapped_column(Integer, ForeignKey("sales.gseq"))
+    n: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"),)
+
+
+class StockMovementRow(Base):
+    """A change of stock for one article; sales write negative movements."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    qty_milli: Mapped[int] = mapped_column(Integer)
+    gseq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    ts_utc: Mapped[str] = mapped_column(String(20))
+    __table_args__ = (Index("ix_stock_movements_sku", "sku"),)
+
+
+class SyncStateRow(Base):
+    """What the central server has acknowledged; the journal itself is the outbox (one row)."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acked_gseq: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class AppStateRow(Base):
+    """Small named values of the running till (training mode, last version seen, clean stop)."""
+
+    __tablename__ = "app_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class DuplicateRow(Base):
+    """Projection of a D record: which original it copies and its copy number."""
+
+    __tablename__ = "duplicates"
+    gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    original_gseq: Mapped[int] = mapped_column(Integer, index=True)
+    copy_no: Mapped[int] = mapped_column(Integer)

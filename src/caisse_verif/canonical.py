@@ -1,0 +1,169 @@
+"""Canonical JSON for record bodies: the RFC 8785 (JCS) subset with integers only and NFC strings.
+
+Rules, beyond RFC 8785 itself:
+
+- floats (and NaN or infinities) are rejected anywhere in the tree: money, quantities and rates
+  are integers (cents, thousandths, basis points);
+- integers must be in the I-JSON safe range, ``|n| <= 2**53 - 1``;
+- strings (object keys included) must already be NFC: they are rejected, not normalised, so that
+  the bytes a writer signs are the bytes it meant; writers call `nfc` on free text first;
+- object keys are sorted by their UTF-16 code units, as RFC 8785 requires (this differs from
+  code-point order only when a key holds characters outside the Basic Multilingual Plane).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from caisse_verif.errors import CanonicalError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_encode_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def nfc(text: str) -> str:
+    """Return `text` in Unicode normalisation form C, for writers to apply to free text."""
+    return unicodedata.normalize("NFC", text)
+
+
+def canonical_json(obj: object) -> bytes:
+    """Encode `obj` as canonical JSON bytes (UTF-8).
+
+    Args:
+        obj: a tree of dict (str keys), list or tuple, str, int, bool and None.
+
+    Returns:
+        The RFC 8785 bytes of `obj`.
+
+    Raises:
+        CanonicalError: the tree holds a float, an integer outside the safe range, a string
+            that is not NFC or holds a lone surrogate, a non-string key, or another type.
+    """
+    parts: list[str] = []
+    _encode(obj, parts, "$")
+    return "".join(parts).encode("utf-8")
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse `data` and check that it is exactly the canonical encoding of what it holds.
+
+    This is the verifier's check: the stored bytes must equal the re-canonicalised value.
+
+    Args:
+        data: the stored body bytes.
+
+    Returns:
+        The parsed JSON value.
+
+    Raises:
+        CanonicalError: the bytes are not UTF-8, not JSON, hold a float or an unsafe integer, a
+            non-NFC string, or are not byte-for-byte canonical (spacing, key order, escapes,
+            duplicate keys, ...).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CanonicalError(f"not UTF-8 at byte {exc.start}") from exc
+    try:
+        obj = json.loads(
+            text,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+        )
+    except CanonicalError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise CanonicalError(f"not JSON: {exc}") from exc
+    # note: the fast path below is exact. An NFC text implies NFC strings, because every string
+    # sits between quotes, which neither compose nor reorder with anything; and without
+    # characters outside the BMP, code-point key order equals UTF-16 order. Otherwise the slow
+    # encoder decides (and names the culprit).
+    if text.isascii() or (unicodedata.is_normalized("NFC", text) and not _ASTRAL.search(text)):
+        try:
+            again = json.dumps(
+                obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalError("lone surrogate in a string") from exc
+    else:
+        again = canonical_json(obj)
+    if again != data:
+        raise CanonicalError("bytes differ from their canonical form")
+    return obj
+
+
+def _reject_float(text: str) -> Any:
+    raise CanonicalError(f"float {text!r}: only integers are allowed")
+
+
+def _reject_constant(text: str) -> Any:
+    raise CanonicalError(f"{text} is not JSON")
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise CanonicalError(f"integer {text} is outside the safe range")
+    return value
+
+
+def _check_string(text: str, path: str) -> None:
+    if _SURROGATE.search(text):
+        raise CanonicalError(f"lone surrogate in a string at {path}")
+    if not unicodedata.is_normalized("NFC", text):
+        raise CanonicalError(f"string at {path} is not NFC")
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16-be")
+
+
+def _encode(obj: object, out: list[str], path: str) -> None:
+    if obj is None:
+        out.append("null")
+    elif obj is True:
+        out.append("true")
+    elif obj is False:
+        out.append("false")
+    elif isinstance(obj, int):
+        if abs(obj) > MAX_SAFE_INTEGER:
+            raise CanonicalError(f"integer at {path} is outside the safe range")
+        out.append(str(int(obj)))
+    elif isinstance(obj, str):
+        _check_string(obj, path)
+        out.append(_encode_string(obj))
+    elif isinstance(obj, float):
+        raise CanonicalError(f"float at {path}: only integers are allowed")
+    elif isinstance(obj, Mapping):
+        keys: list[str] = []
+        for key in obj:
+            if not isinstance(key, str):
+                raise CanonicalError(f"non-string key {key!r} at {path}")
+            _check_string(key, path)
+            keys.append(key)
+        keys.sort(key=_utf16_key)
+        out.append("{")
+        for i, key in enumerate(keys):
+            if i:
+                out.append(",")
+            out.append(_encode_string(key))
+            out.append(":")
+            _encode(obj[key], out, f"{path}.{key}")
+        out.append("}")
+    elif isinstance(obj, Sequence) and not isinstance(obj, bytes | bytearray):
+        out.append("[")
+        for i, item in enumerate(obj):
+            if i:
+                out.append(",")
+            _encode(item, out, f"{path}[{i}]")
+        out.append("]")
+    else:
+        raise CanonicalError(f"{type(obj).__name__} at {path} is not a JSON value")

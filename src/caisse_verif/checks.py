@@ -1,0 +1,1158 @@
+"""The journal checks: one streaming pass over FR1 records that reports every anomaly it finds.
+
+Pure: standard library only, no cryptography. Signature checking is injected as a callable that
+takes a batch of ``(core, sig)`` pairs and returns one boolean per pair; `caisse_verif.es256`
+provides one. Memory is bounded: bodies are dropped after their record is checked, signatures
+are checked in batches, and the only per-record state is a 42-byte slot (kind, op, kseq and
+token hash) used to resolve references to earlier records.
+
+Check ids (stable: tests, the JSON report and the auditor's manual use them):
+
+==================  ==========================================================================
+``core.grammar``    the core does not parse (nf525.md §6.3 grammar)
+``core.till``       the core's till differs from the first record's
+``row.gseq``        the row's gseq column differs from the core's gseq
+``row.column``      another index column of the row (kind, kseq, ts, token_sha256) differs
+                    from the core
+``body.canonical``  the body bytes are not canonical JSON (or not a JSON object)
+``body.hash``       SHA-256 of the body differs from the core's body-hash token
+``body.core``       a body field disagrees with the core: ``ts_utc``, ``till``,
+                    ``total_ttc_cents``, ``vat``, ``refers_to.gseq`` / ``original.gseq`` versus
+                    ``ref``, ``ticket_no`` versus ``kseq``, ``op``, the ``training`` flag
+``sig.invalid``     the ES256 signature of the core does not verify
+``chain.prev``      ``prev`` is not the token hash of the previous record (or the genesis prev)
+``chain.gseq``      ``gseq`` is not the previous one + 1 (the first is 1 for a whole journal)
+``chain.kseq``      ``kseq`` is not the previous one of that kind + 1 (the first is 1)
+``time.decreasing`` the timestamp is earlier than the previous record's
+``gt.recurrence``   ``gt_before`` / ``gt_after`` / ``gt_abs_after`` break the grand-total
+                    recurrence (T and F), or move on a training ticket (X)
+``lines.sum``       a line's TTC is not qty × unit − discounts, or the lines do not add up to
+                    the total
+``vat.sum``         a VAT entry disagrees with its lines, or its HT/TVA split is wrong, or the
+                    HT entries do not add up to ``total_ht_cents``
+``payments.sum``    payments minus change differ from the total
+``ref.missing``     a refund, cancellation or copy does not point to an earlier record
+``ref.mismatch``    the referenced record has the wrong kind or op, token hash or number
+``copy.order``      a copy number is not the previous copy number of that original + 1
+``jet.format``      a JET (J) body lacks ``code``, ``label``, ``detail`` or ``related_gseq``
+``genesis.key``     the genesis (JET 30) key is unusable, or its thumbprint differs from the
+                    declared or supplied kid
+``anchor.truncated``  an external head anchor says the journal reached gseq N; it ends before
+``anchor.mismatch`` the record at the anchor's gseq has another token hash (or another till)
+==================  ==========================================================================
+
+``projection.mismatch`` (sale tables versus bodies) is checked by `caisse_verif.sources`,
+which reads the projections; `report` renders all of them.
+
+Money rounding is half away from zero throughout. Refunds are T bodies with ``op`` REFUND and
+negative quantities, amounts and totals. Closure kinds (Z M Y), payments (P), bills (B) and
+archives (A) pass the grammar, chain, sequence and time checks; their business checks are the
+entries of ``_KIND_CHECKS`` still to be written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from caisse_verif.canonical import parse_canonical
+from caisse_verif.errors import CanonicalError, CoreGrammarError, KeyFormatError
+from caisse_verif.record import (
+    Core,
+    StoredRecord,
+    b64u,
+    genesis_prev,
+    iso_from_ts_token,
+    jwk_thumbprint,
+    parse_core,
+    ticket_number,
+)
+
+SignatureBatchChecker = Callable[[Sequence[tuple[str, str]]], list[bool]]
+"""Checks a batch of ``(core, sig)`` pairs; returns one boolean per pair, in order."""
+
+SignatureCheckerFactory = Callable[[Mapping[str, Any]], SignatureBatchChecker]
+"""Builds a batch checker from a public JWK (used for the key found in the genesis record)."""
+
+CHECKS: dict[str, tuple[str, str]] = {
+    "core.grammar": ("noyau mal formé", "malformed core"),
+    "core.till": ("identifiant de caisse différent", "different till id"),
+    "row.gseq": ("colonne gseq différente du noyau", "gseq column differs from the core"),
+    "row.column": ("colonne d'index différente du noyau", "index column differs from the core"),
+    "body.canonical": ("corps non canonique", "non-canonical body"),
+    "body.hash": ("empreinte du corps incorrecte", "wrong body hash"),
+    "body.core": ("corps en désaccord avec le noyau", "body disagrees with the core"),
+    "sig.invalid": ("signature invalide", "invalid signature"),
+    "chain.prev": ("chaînage rompu", "broken chain link"),
+    "chain.gseq": ("séquence globale rompue", "broken global sequence"),
+    "chain.kseq": ("séquence par type rompue", "broken per-kind sequence"),
+    "time.decreasing": ("horodatage décroissant", "decreasing timestamp"),
+    "gt.recurrence": ("grand total perpétuel incohérent", "inconsistent perpetual grand total"),
+    "lines.sum": ("lignes incohérentes avec le total", "lines inconsistent with the total"),
+    "vat.sum": ("ventilation de TVA incohérente", "inconsistent VAT breakdown"),
+    "payments.sum": ("règlements incohérents avec le total", "payments inconsistent with total"),
+    "ref.missing": ("référence absente", "missing reference"),
+    "ref.mismatch": ("référence incorrecte", "wrong reference"),
+    "copy.order": ("numéro de duplicata hors séquence", "copy number out of sequence"),
+    "jet.format": ("événement JET mal formé", "malformed JET event"),
+    "genesis.key": ("clé de genèse incohérente", "inconsistent genesis key"),
+    "anchor.truncated": ("journal tronqué", "truncated journal"),
+    "anchor.mismatch": ("ancre externe différente", "external anchor differs"),
+    "projection.mismatch": ("projection différente du journal", "projection differs from journal"),
+}
+"""Every check id with a short French and English title."""
+
+_TICKET_KINDS = frozenset("TXF")
+_GT_KINDS = frozenset("TF")
+_OPS = {"SALE": 1, "REFUND": 2, "CANCEL": 3}
+_OP_NAMES = {v: k for k, v in _OPS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """An external head anchor: the journal reached `gseq`, whose token hash was `token_hash`."""
+
+    gseq: int
+    token_hash: str
+    till: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """One finding: where (gseq), which check, a sentence in French and English, and the values."""
+
+    gseq: int | None
+    check: str
+    fr: str
+    en: str
+    expected: str | None
+    found: str | None
+
+    def message(self, lang: str = "fr") -> str:
+        """Return the sentence in `lang` ("fr" or "en")."""
+        return self.en if lang == "en" else self.fr
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of one verification run.
+
+    Attributes:
+        records: records read.
+        anomalies: every anomaly, sorted by gseq (those without a gseq last).
+        head_gseq: gseq of the last record (0 when there is none).
+        head_token_hash: token hash of the last record.
+        gt: the perpetual grand total after the last record, in cents.
+        gt_abs: the perpetual absolute grand total, in cents.
+        till: the till id of the journal.
+        kid: the key id used (supplied, or taken from the genesis record).
+        counts_by_kind: records per kind letter.
+        signatures_checked: whether signatures were checked (a key was available).
+    """
+
+    records: int
+    anomalies: list[Anomaly]
+    head_gseq: int
+    head_token_hash: str | None
+    gt: int
+    gt_abs: int
+    till: str | None
+    kid: str | None
+    counts_by_kind: dict[str, int]
+    signatures_checked: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when no anomaly was found."""
+        return not self.anomalies
+
+
+def round_half_away(numerator: int, denominator: int) -> int:
+    """Return numerator / denominator rounded half away from zero (denominator > 0)."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((-2 * numerator + denominator) // (2 * denominator))
+
+
+def verify_records(
+    records: Iterable[StoredRecord],
+    *,
+    check_signatures: SignatureBatchChecker | None,
+    public_key_kid: str | None = None,
+    anchor: Anchor | None = None,
+    expect_genesis: bool = True,
+    signature_checker_for_jwk: SignatureCheckerFactory | None = None,
+    signature_batch_size: int = 2000,
+) -> Report:
+    """Verify a journal, streaming, and report every anomaly.
+
+    Args:
+        records: the records in stored (gseq) order.
+        check_signatures: checks batches of ``(core, sig)``; None to take the key from the
+            genesis record through `signature_checker_for_jwk`, or to skip signatures.
+        public_key_kid: the kid of the supplied key; None to take it from the genesis record
+            (a JET 30 whose ``detail`` holds ``public_key_jwk``).
+        anchor: an external head anchor, to detect truncation and rollback.
+        expect_genesis: the records start at the chain's genesis (gseq 1, genesis prev, every
+            kseq from 1). False to verify a slice that starts later.
+        signature_checker_for_jwk: builds a checker from the genesis JWK when
+            `check_signatures` is None.
+        signature_batch_size: signatures checked per call of the checker.
+
+    Returns:
+        The report.
+    """
+    verifier = _Verifier(
+        check_signatures=check_signatures,
+        checker_factory=signature_checker_for_jwk,
+        kid=public_key_kid,
+        anchor=anchor,
+        expect_genesis=expect_genesis,
+        batch_size=signature_batch_size,
+    )
+    for record in records:
+        verifier.feed(record)
+    return verifier.finish()
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _show(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _int(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
+def _guess_gseq(core: object) -> int | None:
+    if not isinstance(core, str):
+        return None
+    fields = core.split(",")
+    if len(fields) > 2 and fields[2].isascii() and fields[2].isdigit() and len(fields[2]) <= 16:
+        return int(fields[2])
+    return None
+
+
+class _RefIndex:
+    """gseq → (kind, op, kseq, token digest), 42 bytes a record, first occurrence kept."""
+
+    _SLOT = struct.Struct(">cBQ32s")
+    _MAX_JUMP = 1_000_000
+
+    def __init__(self) -> None:
+        self._base: int | None = None
+        self._slots = bytearray()
+        self._extra: dict[int, bytes] = {}
+
+    def add(self, gseq: int, kind: str, op: int, kseq: int, digest: bytes) -> None:
+        entry = self._SLOT.pack(kind.encode("ascii"), op, kseq, digest)
+        size = self._SLOT.size
+        if self._base is None:
+            self._base = gseq
+        offset = (gseq - self._base) * size
+        if 0 <= offset <= len(self._slots) + self._MAX_JUMP * size:
+            if offset >= len(self._slots):
+                self._slots.extend(bytes(offset - len(self._slots)))
+                self._slots.extend(entry)
+            elif self._slots[offset] == 0:
+                self._slots[offset : offset + size] = entry
+        else:
+            self._extra.setdefault(gseq, entry)
+
+    def get(self, gseq: int) -> tuple[str, int, int, bytes] | None:
+        size = self._SLOT.size
+        entry: bytes | None = None
+        if self._base is not None:
+            offset = (gseq - self._base) * size
+            if 0 <= offset < len(self._slots) and self._slots[offset] != 0:
+                entry = bytes(self._slots[offset : offset + size])
+        if entry is None:
+            entry = self._extra.get(gseq)
+        if entry is None:
+            return None
+        kind, op, kseq, digest = self._SLOT.unpack(entry)
+        return kind.decode("ascii"), op, kseq, digest
+
+
+@dataclass
+class _Verifier:
+    check_signatures: SignatureBatchChecker | None
+    checker_factory: SignatureCheckerFactory | None
+    kid: str | None
+    anchor: Anchor | None
+    expect_genesis: bool
+    batch_size: int
+    anomalies: list[Anomaly] = field(default_factory=list)
+    records: int = 0
+    till: str | None = None
+    pending: list[tuple[int | None, str, str]] = field(default_factory=list)
+    prev_hash: str | None = None
+    last_gseq: int | None = None
+    last_ts: str | None = None
+    max_gseq: int = 0
+    kseqs: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    gt: int = 0
+    gt_abs: int = 0
+    refs: _RefIndex = field(default_factory=_RefIndex)
+    copies: dict[int, int] = field(default_factory=dict)
+    head_gseq: int = 0
+    head_hash: str | None = None
+    anchor_seen: bool = False
+    sigs_skipped: bool = False
+
+    # ------------------------------------------------------------------------- plumbing
+
+    def add(
+        self,
+        gseq: int | None,
+        check: str,
+        fr: str,
+        en: str,
+        expected: object = None,
+        found: object = None,
+    ) -> None:
+        self.anomalies.append(Anomaly(gseq, check, fr, en, _show(expected), _show(found)))
+
+    def flush(self) -> None:
+        if not self.pending or self.check_signatures is None:
+            return
+        batch, self.pending = self.pending, []
+        results = self.check_signatures([(core, sig) for _, core, sig in batch])
+        for (gseq, _, _), valid in zip(batch, results, strict=True):
+            if not valid:
+                self.add(
+                    gseq,
+                    "sig.invalid",
+                    "La signature ES256 du noyau ne se vérifie pas avec la clé publique.",
+                    "The core's ES256 signature does not verify with the public key.",
+                )
+
+    def queue_signature(self, gseq: int | None, core: str, sig: str) -> None:
+        if self.check_signatures is None:
+            self.sigs_skipped = True
+            return
+        self.pending.append((gseq, core, sig))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def check_anchor(self, gseq: int | None, thash: str) -> None:
+        anchor = self.anchor
+        if anchor is None or gseq != anchor.gseq:
+            return
+        self.anchor_seen = True
+        if thash != anchor.token_hash:
+            self.add(
+                gseq,
+                "anchor.mismatch",
+                "L'enregistrement à la position de l'ancre externe n'a pas l'empreinte ancrée "
+                "(réécriture ou retour arrière).",
+                "The record at the external anchor's position does not have the anchored token "
+                "hash (rewrite or rollback).",
+                anchor.token_hash,
+                thash,
+            )
+
+    # ------------------------------------------------------------------------- one record
+
+    def feed(self, rec: StoredRecord) -> None:
+        self.records += 1
+        # note: rows come from files an attacker may have edited: never trust the types
+        raw_core: object = rec.core
+        raw_sig: object = rec.sig
+        core_text = raw_core if isinstance(raw_core, str) else ""
+        sig = raw_sig if isinstance(raw_sig, str) else ""
+        digest = hashlib.sha256(f"{core_text},{sig}".encode("utf-8", "surrogatepass")).digest()
+        thash = b64u(digest)
+        try:
+            core = parse_core(core_text)
+        except CoreGrammarError as exc:
+            self._unparsed(rec, core_text, sig, thash, str(exc))
+            return
+        g = core.gseq
+        first = self.records == 1
+        self.counts[core.kind] = self.counts.get(core.kind, 0) + 1
+        self._row_columns(rec, core, thash)
+        if self.till is None:
+            self.till = core.till
+        elif core.till != self.till:
+            self.add(
+                g,
+                "core.till",
+                "L'identifiant de caisse du noyau diffère de celui du journal.",
+                "The core's till id differs from the journal's.",
+                self.till,
+                core.till,
+            )
+
+        body = self._body(rec.body, core)
+        if first and core.kind == "J" and isinstance(body, dict) and body.get("code") == 30:
+            self._genesis(core, body)
+        self.queue_signature(g, core_text, sig)
+        self._chain(core, first)
+        self.check_anchor(g, thash)
+
+        op = 0
+        if isinstance(body, dict):
+            op = _OPS.get(body["op"], 0) if isinstance(body.get("op"), str) else 0
+            self._body_core(core, body)
+            _KIND_CHECKS[core.kind](self, core, body)
+        self.refs.add(g, core.kind, op, core.kseq, digest)
+        self.prev_hash = thash
+        self.last_gseq = g
+        self.last_ts = core.ts
+        self.max_gseq = max(self.max_gseq, g)
+        self.head_gseq, self.head_hash = g, thash
+
+    def _unparsed(self, rec: StoredRecord, core_text: str, sig: str, thash: str, why: str) -> None:
+        gseq = rec.gseq_column if rec.gseq_column is not None else _guess_gseq(core_text)
+        self.add(
+            gseq,
+            "core.grammar",
+            f"Le noyau signé ne respecte pas la grammaire FR1 : {why}.",
+            f"The signed core breaks the FR1 grammar: {why}.",
+            "FR1,<till>,<gseq>,<kind>,<kseq>,<ts>,<vat>,<total>,<ref>,<body_hash>,<prev>",
+            core_text,
+        )
+        self.queue_signature(gseq, core_text, sig)
+        # note: keep the chain moving so that one bad core gives one anomaly, not a cascade
+        if gseq is None:
+            gseq = (self.last_gseq or 0) + 1
+        self.check_anchor(gseq, thash)
+        self.prev_hash = thash
+        self.last_gseq = gseq
+        self.max_gseq = max(self.max_gseq, gseq)
+        self.head_gseq, self.head_hash = gseq, thash
+
+    def _row_columns(self, rec: StoredRecord, core: Core, thash: str) -> None:
+        g = core.gseq
+        if rec.gseq_column is not None and rec.gseq_column != g:
+            self.add(
+                g,
+                "row.gseq",
+                "La colonne gseq de la ligne diffère du gseq signé.",
+                "The row's gseq column differs from the signed gseq.",
+                g,
+                rec.gseq_column,
+            )
+        columns: list[tuple[str, object, object]] = []
+        if rec.kind_column is not None and rec.kind_column != core.kind:
+            columns.append(("kind", core.kind, rec.kind_column))
+        if rec.kseq_column is not None and rec.kseq_column != core.kseq:
+            columns.append(("kseq", core.kseq, rec.kseq_column))
+        if rec.ts_column is not None and not _same_instant(rec.ts_column, core.ts):
+            columns.append(("ts", core.ts, rec.ts_column))
+        if rec.token_sha256_column is not None and rec.token_sha256_column != thash:
+            columns.append(("token_sha256", thash, rec.token_sha256_column))
+        for name, expected, found in columns:
+            self.add(
+                g,
+                "row.column",
+                f"La colonne {name} de la ligne diffère du noyau signé.",
+                f"The row's {name} column differs from the signed core.",
+                expected,
+                found,
+            )
+
+    def _body(self, data: object, core: Core) -> Any:
+        g = core.gseq
+        raw = data if isinstance(data, bytes) else b""
+        found_hash = b64u(hashlib.sha256(raw).digest())
+        if found_hash != core.body_hash:
+            self.add(
+                g,
+                "body.hash",
+                "L'empreinte SHA-256 du corps ne correspond pas à celle du noyau signé.",
+                "The body's SHA-256 does not match the one in the signed core.",
+                core.body_hash,
+                found_hash,
+            )
+        try:
+            body = parse_canonical(raw)
+        except CanonicalError as exc:
+            self.add(
+                g,
+                "body.canonical",
+                f"Le corps n'est pas du JSON canonique (RFC 8785, entiers, NFC) : {exc}.",
+                f"The body is not canonical JSON (RFC 8785, integers, NFC): {exc}.",
+            )
+            try:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
+                return None
+        if not isinstance(body, dict):
+            self.add(
+                g,
+                "body.canonical",
+                "Le corps n'est pas un objet JSON.",
+                "The body is not a JSON object.",
+                "object",
+                type(body).__name__,
+            )
+            return None
+        return body
+
+    def _genesis(self, core: Core, body: dict[str, Any]) -> None:
+        g = core.gseq
+        detail = body.get("detail")
+        if not isinstance(detail, dict) or not isinstance(detail.get("public_key_jwk"), dict):
+            self.add(
+                g,
+                "genesis.key",
+                "L'enregistrement de genèse (JET 30) ne porte pas de clé publique JWK.",
+                "The genesis record (JET 30) carries no public JWK.",
+            )
+            return
+        jwk: dict[str, Any] = detail["public_key_jwk"]
+        try:
+            thumb = jwk_thumbprint(jwk)
+        except KeyFormatError as exc:
+            self.add(
+                g,
+                "genesis.key",
+                f"La clé publique de la genèse est inutilisable : {exc}.",
+                f"The genesis public key is unusable: {exc}.",
+            )
+            return
+        declared = detail.get("kid")
+        if declared is not None and declared != thumb:
+            self.add(
+                g,
+                "genesis.key",
+                "Le kid déclaré dans la genèse n'est pas l'empreinte RFC 7638 de sa clé.",
+                "The kid declared in the genesis is not the RFC 7638 thumbprint of its key.",
+                thumb,
+                declared,
+            )
+        if self.kid is None:
+            self.kid = thumb
+        elif self.kid != thumb:
+            self.add(
+                g,
+                "genesis.key",
+                "La clé de la genèse n'est pas la clé publique fournie.",
+                "The genesis key is not the supplied public key.",
+                self.kid,
+                thumb,
+            )
+        if self.check_signatures is None and self.checker_factory is not None:
+            try:
+                self.check_signatures = self.checker_factory(jwk)
+            except KeyFormatError as exc:
+                self.add(
+                    g,
+                    "genesis.key",
+                    f"La clé publique de la genèse est inutilisable : {exc}.",
+                    f"The genesis public key is unusable: {exc}.",
+                )
+        previous = detail.get("previous")
+        if isinstance(previous, dict):
+            # note: a re-initialisation quotes the previous head and GT; the GT continues
+            gt, gt_abs = _int(previous.get("gt_after")), _int(previous.get("gt_abs_after"))
+            if gt is not None:
+                self.gt = gt
+            if gt_abs is not None:
+                self.gt_abs = gt_abs
+
+    def _chain(self, core: Core, first: bool) -> None:
+        g = core.gseq
+        if first:
+            expected_prev = None
+            if self.expect_genesis and self.kid is not None:
+                expected_prev = genesis_prev(core.till, self.kid)
+        else:
+            expected_prev = self.prev_hash
+        if expected_prev is not None and core.prev != expected_prev:
+            self.add(
+                g,
+                "chain.prev",
+                "Le chaînage (prev) ne correspond pas à l'empreinte du jeton précédent."
+                if not first
+                else "Le chaînage (prev) du premier enregistrement n'est pas celui de la genèse.",
+                "The chain link (prev) is not the hash of the previous token."
+                if not first
+                else "The first record's chain link (prev) is not the genesis value.",
+                expected_prev,
+                core.prev,
+            )
+        expected_gseq = (
+            (1 if self.expect_genesis else None) if self.last_gseq is None else self.last_gseq + 1
+        )
+        if expected_gseq is not None and g != expected_gseq:
+            self.add(
+                g,
+                "chain.gseq",
+                "La séquence globale n'est pas continue (enregistrement supprimé, inséré ou "
+                "déplacé).",
+                "The global sequence is not continuous (record deleted, inserted or moved).",
+                expected_gseq,
+                g,
+            )
+        last_k = self.kseqs.get(core.kind)
+        expected_k = (1 if self.expect_genesis else None) if last_k is None else last_k + 1
+        if expected_k is not None and core.kseq != expected_k:
+            self.add(
+                g,
+                "chain.kseq",
+                f"La séquence du type {core.kind} n'est pas continue.",
+                f"The sequence of kind {core.kind} is not continuous.",
+                expected_k,
+                core.kseq,
+            )
+        self.kseqs[core.kind] = core.kseq
+        if self.last_ts is not None and core.ts < self.last_ts:
+            self.add(
+                g,
+                "time.decreasing",
+                "L'horodatage est antérieur à celui de l'enregistrement précédent.",
+                "The timestamp is earlier than the previous record's.",
+                f">= {self.last_ts}",
+                core.ts,
+            )
+
+    def _body_core(self, core: Core, body: dict[str, Any]) -> None:
+        g = core.gseq
+        is_ticket = core.kind in _TICKET_KINDS
+        mismatches: list[tuple[str, object, object]] = []
+        if "ts_utc" in body or is_ticket:
+            expected_ts = iso_from_ts_token(core.ts)
+            if body.get("ts_utc") != expected_ts:
+                mismatches.append(("ts_utc", expected_ts, body.get("ts_utc")))
+        if ("till" in body or is_ticket) and body.get("till") != core.till:
+            mismatches.append(("till", core.till, body.get("till")))
+        if is_ticket:
+            if not isinstance(body.get("op"), str) or body["op"] not in _OPS:
+                mismatches.append(("op", "SALE|REFUND|CANCEL", body.get("op")))
+            if _int(body.get("total_ttc_cents")) != core.total_cents:
+                found_total = body.get("total_ttc_cents")
+                mismatches.append(("total_ttc_cents", core.total_cents, found_total))
+            vat = _vat_pairs(body.get("vat"))
+            if vat != core.vat:
+                mismatches.append(("vat", _vat_token(core.vat), body.get("vat")))
+            refers_to = body.get("refers_to")
+            body_ref = refers_to.get("gseq") if isinstance(refers_to, dict) else None
+            if body_ref != core.ref or (refers_to is not None and _int(body_ref) is None):
+                mismatches.append(("refers_to.gseq", core.ref, body_ref))
+            if core.kind in "TX" and "ticket_no" in body:
+                number = body["ticket_no"]
+                if not _is_number_of(number, core.till, core.kind, core.kseq):
+                    mismatches.append(
+                        ("ticket_no", ticket_number(core.till, core.kind, core.kseq), number)
+                    )
+            training = body.get("training") is True
+            if training != (core.kind == "X"):
+                mismatches.append(("training", core.kind == "X", body.get("training")))
+        elif core.kind == "D":
+            original = body.get("original")
+            body_ref = original.get("gseq") if isinstance(original, dict) else None
+            if body_ref != core.ref or _int(body_ref) is None:
+                mismatches.append(("original.gseq", core.ref, body_ref))
+        for name, expected, found in mismatches:
+            self.add(
+                g,
+                "body.core",
+                f"Le champ {name} du corps ne correspond pas au noyau signé.",
+                f"The body field {name} does not match the signed core.",
+                expected,
+                found,
+            )
+
+    # ------------------------------------------------------------------------- by kind
+
+    def check_ticket(self, core: Core, body: dict[str, Any]) -> None:
+        """T, X and F: lines, VAT, payments, grand totals and references."""
+        total = _int(body.get("total_ttc_cents"))
+        if total is None:
+            total = core.total_cents
+        self._lines_and_vat(core, body, total)
+        self._payments(core, body, total)
+        self._grand_totals(core, body, total)
+        op = body.get("op")
+        if op in ("REFUND", "CANCEL"):
+            refers_to = body.get("refers_to")
+            self._reference(core, refers_to, "refers_to", frozenset(core.kind), need_sale=True)
+
+    def check_copy(self, core: Core, body: dict[str, Any]) -> None:
+        """D: the original exists, is a ticket or invoice, and copy numbers count up."""
+        self._reference(core, body.get("original"), "original", _TICKET_KINDS, need_sale=False)
+        if core.ref is None:
+            return
+        expected = self.copies.get(core.ref, 0) + 1
+        copy_no = _int(body.get("copy_no"))
+        if copy_no != expected:
+            self.add(
+                core.gseq,
+                "copy.order",
+                f"Le numéro de duplicata de l'original gseq {core.ref} n'est pas le suivant.",
+                f"The copy number of original gseq {core.ref} is not the next one.",
+                expected,
+                body.get("copy_no"),
+            )
+        self.copies[core.ref] = copy_no if copy_no is not None else expected
+
+    def check_jet(self, core: Core, body: dict[str, Any]) -> None:
+        """J: the event has its code, label, detail and related gseq."""
+        problems: list[tuple[str, str]] = []
+        if _int(body.get("code")) is None:
+            problems.append(("code", "integer"))
+        if not isinstance(body.get("label"), str):
+            problems.append(("label", "string"))
+        if not isinstance(body.get("detail"), dict):
+            problems.append(("detail", "object"))
+        if "related_gseq" not in body or (
+            body["related_gseq"] is not None and _int(body["related_gseq"]) is None
+        ):
+            problems.append(("related_gseq", "integer or null"))
+        for name, kind in problems:
+            self.add(
+                core.gseq,
+                "jet.format",
+                f"Le champ {name} de l'événement JET est absent ou mal typé.",
+                f"The JET event field {name} is missing or of the wrong type.",
+                kind,
+                body.get(name),
+            )
+
+    def check_nothing_yet(self, core: Core, body: dict[str, Any]) -> None:
+        """Z, M, Y, P, B, A: no business check yet (grammar, chain, sequences and time only).
+
+        Extension point: Z recomputed from its records, M from Zs, Y from Ms (nf525.md §6.5),
+        nothing dated in a closed period, B linked to its settling T, A chained to the previous
+        manifest. Each goes in its own method, registered in ``_KIND_CHECKS``.
+        """
+
+    # ------------------------------------------------------------------------- details
+
+    def _reference(
+        self,
+        core: Core,
+        link: object,
+        name: str,
+        kinds: frozenset[str],
+        *,
+        need_sale: bool,
+    ) -> None:
+        g = core.gseq
+        if core.ref is None or not isinstance(link, dict):
+            self.add(
+                g,
+                "ref.missing",
+                f"La référence à l'original ({name}) est absente.",
+                f"The reference to the original ({name}) is missing.",
+                f"{name} {{gseq, number, token_hash}} and core ref",
+                None if core.ref is None else link,
+            )
+            return
+        target = self.refs.get(core.ref) if core.ref < g else None
+        if target is None:
+            self.add(
+                g,
+                "ref.missing",
+                f"L'original gseq {core.ref} n'existe pas avant cet enregistrement.",
+                f"The original gseq {core.ref} does not exist before this record.",
+                f"an earlier record at gseq {core.ref}",
+                None,
+            )
+            return
+        kind, op, kseq, digest = target
+        wanted = "|".join(sorted(kinds)) + (" SALE" if need_sale else "")
+        if kind not in kinds or (need_sale and op != _OPS["SALE"]):
+            found = kind + (f" {_OP_NAMES.get(op, '?')}" if need_sale else "")
+            self.add(
+                g,
+                "ref.mismatch",
+                f"L'original gseq {core.ref} n'est pas du type attendu.",
+                f"The original gseq {core.ref} is not of the expected type.",
+                wanted,
+                found,
+            )
+        expected_hash = b64u(digest)
+        if link.get("token_hash") != expected_hash:
+            self.add(
+                g,
+                "ref.mismatch",
+                f"L'empreinte citée ({name}.token_hash) n'est pas celle de l'original.",
+                f"The quoted hash ({name}.token_hash) is not the original's.",
+                expected_hash,
+                link.get("token_hash"),
+            )
+        if "number" in link and self.till is not None:
+            number = link["number"]
+            formatted = ticket_number(self.till, kind, kseq)
+            if not _is_number_of(number, self.till, kind, kseq):
+                self.add(
+                    g,
+                    "ref.mismatch",
+                    f"Le numéro cité ({name}.number) n'est pas celui de l'original.",
+                    f"The quoted number ({name}.number) is not the original's.",
+                    formatted,
+                    number,
+                )
+
+    def _lines_and_vat(self, core: Core, body: dict[str, Any], total: int) -> None:
+        g = core.gseq
+        lines = body.get("lines")
+        if not isinstance(lines, list):
+            self.add(
+                g,
+                "lines.sum",
+                "Le corps n'a pas de liste de lignes.",
+                "The body has no list of lines.",
+                "lines: [...]",
+                lines,
+            )
+            return
+        line_sum = 0
+        ttc_by_rate: dict[int, int] = {}
+        ht_by_rate: dict[int, int] = {}
+        ht_missing: set[int] = set()
+        for i, line in enumerate(lines):
+            n = line.get("n", i + 1) if isinstance(line, dict) else i + 1
+            values = _line_values(line)
+            if values is None:
+                self.add(
+                    g,
+                    "lines.sum",
+                    f"La ligne {n} n'a pas ses champs entiers (qty_milli, unit_ttc_cents, "
+                    "vat_bp, line_ttc_cents, remises).",
+                    f"Line {n} lacks its integer fields (qty_milli, unit_ttc_cents, vat_bp, "
+                    "line_ttc_cents, discounts).",
+                    None,
+                    line,
+                )
+                continue
+            qty, unit, rate, line_ttc, discounts, line_ht = values
+            expected = round_half_away(qty * unit, 1000) - discounts
+            if line_ttc != expected:
+                self.add(
+                    g,
+                    "lines.sum",
+                    f"Le TTC de la ligne {n} n'est pas quantité × prix unitaire − remises.",
+                    f"Line {n}'s TTC is not quantity × unit price − discounts.",
+                    expected,
+                    line_ttc,
+                )
+            line_sum += line_ttc
+            ttc_by_rate[rate] = ttc_by_rate.get(rate, 0) + line_ttc
+            if line_ht is None:
+                ht_missing.add(rate)
+            else:
+                ht_by_rate[rate] = ht_by_rate.get(rate, 0) + line_ht
+        if line_sum != total:
+            self.add(
+                g,
+                "lines.sum",
+                "La somme des lignes ne fait pas le total TTC.",
+                "The lines do not add up to the TTC total.",
+                total,
+                line_sum,
+            )
+        self._vat(core, body, ttc_by_rate, ht_by_rate, ht_missing)
+
+    def _vat(
+        self,
+        core: Core,
+        body: dict[str, Any],
+        ttc_by_rate: dict[int, int],
+        ht_by_rate: dict[int, int],
+        ht_missing: set[int],
+    ) -> None:
+        g = core.gseq
+
+        def bad(fr: str, en: str, expected: object, found: object) -> None:
+            self.add(g, "vat.sum", fr, en, expected, found)
+
+        entries = body.get("vat")
+        if not isinstance(entries, list):
+            bad("Le corps n'a pas de ventilation de TVA.", "The body has no VAT list.", None, None)
+            return
+        seen: set[int] = set()
+        ht_total = 0
+        for entry in entries:
+            values = _vat_values(entry)
+            if values is None:
+                bad(
+                    "Une entrée de TVA n'a pas ses champs entiers (rate_bp, ht, tva, ttc).",
+                    "A VAT entry lacks its integer fields (rate_bp, ht, tva, ttc).",
+                    None,
+                    entry,
+                )
+                continue
+            rate, ht, tva, ttc = values
+            if rate in seen:
+                bad(f"Taux {rate} en double.", f"Rate {rate} appears twice.", None, rate)
+            seen.add(rate)
+            ht_total += ht
+            if ttc != ttc_by_rate.get(rate, 0):
+                bad(
+                    f"Le TTC au taux {rate} ne fait pas la somme de ses lignes.",
+                    f"The TTC at rate {rate} is not the sum of its lines.",
+                    ttc_by_rate.get(rate, 0),
+                    ttc,
+                )
+            expected_ht = round_half_away(ttc * 10000, 10000 + rate)
+            if ht != expected_ht:
+                bad(
+                    f"Le HT au taux {rate} n'est pas TTC / (1 + taux), arrondi.",
+                    f"The HT at rate {rate} is not TTC / (1 + rate), rounded.",
+                    expected_ht,
+                    ht,
+                )
+            if tva != ttc - ht:
+                bad(
+                    f"La TVA au taux {rate} n'est pas TTC − HT.",
+                    f"The VAT at rate {rate} is not TTC − HT.",
+                    ttc - ht,
+                    tva,
+                )
+            if rate in ht_by_rate:
+                if rate in ht_missing:
+                    bad(
+                        f"Certaines lignes au taux {rate} n'ont pas de line_ht_cents.",
+                        f"Some lines at rate {rate} have no line_ht_cents.",
+                        "line_ht_cents on every line",
+                        None,
+                    )
+                elif ht_by_rate[rate] != ht:
+                    bad(
+                        f"Les HT des lignes au taux {rate} ne font pas le HT de la ventilation.",
+                        f"The lines' HT at rate {rate} do not add up to the breakdown's HT.",
+                        ht,
+                        ht_by_rate[rate],
+                    )
+        for rate, ttc in sorted(ttc_by_rate.items()):
+            if rate not in seen and ttc != 0:
+                bad(
+                    f"Des lignes au taux {rate} n'ont pas d'entrée de TVA.",
+                    f"Lines at rate {rate} have no VAT entry.",
+                    ttc,
+                    None,
+                )
+        if "total_ht_cents" in body and _int(body["total_ht_cents"]) != ht_total:
+            bad(
+                "Le total HT n'est pas la somme des HT par taux.",
+                "The HT total is not the sum of the HT per rate.",
+                ht_total,
+                body["total_ht_cents"],
+            )
+
+    def _payments(self, core: Core, body: dict[str, Any], total: int) -> None:
+        g = core.gseq
+        payments = body.get("payments")
+        if payments is None and core.kind == "F":
+            return  # an invoice may be paid later
+        change = _int(body.get("change_cents", 0))
+        amounts: list[int] | None = [] if isinstance(payments, list) else None
+        for payment in payments if isinstance(payments, list) else ():
+            amount = _int(payment.get("amount_cents")) if isinstance(payment, dict) else None
+            if amount is None or amounts is None:
+                amounts = None
+                break
+            amounts.append(amount)
+        if amounts is None or change is None:
+            self.add(
+                g,
+                "payments.sum",
+                "Les règlements ou le rendu monnaie sont absents ou mal typés.",
+                "Payments or change are missing or of the wrong type.",
+                "payments: [{method, amount_cents}], change_cents",
+                payments,
+            )
+            return
+        paid = sum(amounts) - change
+        if paid != total:
+            self.add(
+                g,
+                "payments.sum",
+                "Les règlements moins le rendu ne font pas le total TTC.",
+                "Payments minus change do not equal the TTC total.",
+                total,
+                paid,
+            )
+
+    def _grand_totals(self, core: Core, body: dict[str, Any], total: int) -> None:
+        g = core.gseq
+        before = _int(body.get("gt_before"))
+        after = _int(body.get("gt_after"))
+        abs_after = _int(body.get("gt_abs_after"))
+
+        def bad(name: str, expected: int, found: object) -> None:
+            self.add(
+                g,
+                "gt.recurrence",
+                f"Le champ {name} ne suit pas la récurrence du grand total perpétuel.",
+                f"The field {name} does not follow the perpetual grand-total recurrence.",
+                expected,
+                found,
+            )
+
+        if core.kind not in _GT_KINDS:
+            # training (X): the grand totals are quoted, unchanged
+            for name, value, running in (
+                ("gt_before", before, self.gt),
+                ("gt_after", after, self.gt),
+                ("gt_abs_after", abs_after, self.gt_abs),
+            ):
+                if value != running:
+                    bad(name, running, body.get(name))
+            return
+        gap = before != self.gt
+        if gap:
+            bad("gt_before", self.gt, body.get("gt_before"))
+        base = before if before is not None else self.gt
+        if after != base + total:
+            bad("gt_after", base + total, body.get("gt_after"))
+        if abs_after != self.gt_abs + abs(total):
+            bad("gt_abs_after", self.gt_abs + abs(total), body.get("gt_abs_after"))
+            # note: after a gap (deleted record) follow the record's own figures, so that one
+            # deletion gives one anomaly; otherwise keep the recomputed value
+            if gap and abs_after is not None:
+                self.gt_abs = abs_after - abs(total)
+        self.gt = base + total
+        self.gt_abs += abs(total)
+
+    # ------------------------------------------------------------------------- end
+
+    def finish(self) -> Report:
+        self.flush()
+        anchor = self.anchor
+        if anchor is not None:
+            if anchor.till is not None and self.till is not None and anchor.till != self.till:
+                self.add(
+                    anchor.gseq,
+                    "anchor.mismatch",
+                    "L'ancre externe concerne une autre caisse.",
+                    "The external anchor is for another till.",
+                    anchor.till,
+                    self.till,
+                )
+            if self.max_gseq < anchor.gseq:
+                self.add(
+                    anchor.gseq,
+                    "anchor.truncated",
+                    f"Le journal s'arrête au gseq {self.head_gseq} alors qu'une ancre externe "
+                    f"atteste le gseq {anchor.gseq} : des enregistrements ont été supprimés.",
+                    f"The journal ends at gseq {self.head_gseq} but an external anchor attests "
+                    f"gseq {anchor.gseq}: records were deleted.",
+                    anchor.gseq,
+                    self.head_gseq,
+                )
+            elif not self.anchor_seen:
+                self.add(
+                    anchor.gseq,
+                    "anchor.mismatch",
+                    f"L'enregistrement ancré (gseq {anchor.gseq}) est absent du journal.",
+                    f"The anchored record (gseq {anchor.gseq}) is missing from the journal.",
+                    anchor.token_hash,
+                    None,
+                )
+        self.anomalies.sort(key=lambda a: (a.gseq is None, a.gseq or 0))
+        return Report(
+            records=self.records,
+            anomalies=self.anomalies,
+            head_gseq=self.head_gseq,
+            head_token_hash=self.head_hash,
+            gt=self.gt,
+            gt_abs=self.gt_abs,
+            till=self.till,
+            kid=self.kid,
+            counts_by_kind=dict(sorted(self.counts.items())),
+            signatures_checked=not self.sigs_skipped,
+        )
+
+
+_KindCheck = Callable[[_Verifier, Core, dict[str, Any]], None]
+
+_KIND_CHECKS: dict[str, _KindCheck] = {
+    "T": _Verifier.check_ticket,
+    "X": _Verifier.check_ticket,
+    "F": _Verifier.check_ticket,
+    "D": _Verifier.check_copy,
+    "J": _Verifier.check_jet,
+    "Z": _Verifier.check_nothing_yet,
+    "M": _Verifier.check_nothing_yet,
+    "Y": _Verifier.check_nothing_yet,
+    "P": _Verifier.check_nothing_yet,
+    "B": _Verifier.check_nothing_yet,
+    "A": _Verifier.check_nothing_yet,
+}
+
+
+def _is_number_of(number: object, till: str, kind: str, kseq: int) -> bool:
+    # note: bodies quote a ticket either by its kseq or by its printed number TILL01-T-000123
+    return _int(number) == kseq or number == ticket_number(till, kind, kseq)
+
+
+def _same_instant(column: str, ts: str) -> bool:
+    if column == ts or column == iso_from_ts_token(ts):
+        return True
+    try:
+        moment = datetime.fromisoformat(column)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ") == ts
+
+
+def _vat_pairs(entries: object) -> tuple[tuple[int, int], ...] | None:
+    if not isinstance(entries, list):
+        return None
+    pairs: list[tuple[int, int]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return None
+        rate, ttc = _int(entry.get("rate_bp")), _int(entry.get("ttc"))
+        if rate is None or ttc is None:
+            return None
+        pairs.append((rate, ttc))
+    return tuple(pairs)
+
+
+def _vat_token(vat: tuple[tuple[int, int], ...]) -> str:
+    return "|".join(f"{rate}:{ttc}" for rate, ttc in vat) if vat else "-"
+
+
+def _line_values(line: object) -> tuple[int, int, int, int, int, int | None] | None:
+    if not isinstance(line, dict):
+        return None
+    qty, unit = _int(line.get("qty_milli")), _int(line.get("unit_ttc_cents"))
+    rate, ttc = _int(line.get("vat_bp")), _int(line.get("line_ttc_cents"))
+    discount = _int(line.get("discount_cents", 0))
+    ticket_discount = _int(line.get("ticket_discount_cents", 0))
+    line_ht = line.get("line_ht_cents")
+    if (
+        qty is None
+        or unit is None
+        or rate is None
+        or ttc is None
+        or discount is None
+        or ticket_discount is None
+        or (line_ht is not None and _int(line_ht) is None)
+    ):
+        return None
+    return qty, unit, rate, ttc, discount + ticket_discount, _int(line_ht)
+
+
+def _vat_values(entry: object) -> tuple[int, int, int, int] | None:
+    if not isinstance(entry, dict):
+        return None
+    values = [_int(entry.get(name)) for name in ("rate_bp", "ht", "tva", "ttc")]
+    if any(v is None for v in values):
+        return None
+    rate, ht, tva, ttc = (v for v in values if v is not None)
+    if rate < 0:
+        return None
+    return rate, ht, tva, ttc

@@ -1,0 +1,527 @@
+"""Inputs of the verifier: a read-only SQLite journal, a JSONL export, head anchors and projections.
+
+SQLite files are opened read-only (``mode=ro``) and read in gseq order with ``fetchmany``, so a
+journal of any size streams in bounded memory. The projection check (nf525.md R16) compares the
+``sales``, ``sale_lines`` and ``sale_payments`` tables, when they exist, with the T and X bodies
+(check id ``projection.mismatch``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from caisse_verif.checks import Anchor, Anomaly
+from caisse_verif.errors import SourceError
+from caisse_verif.record import StoredRecord, parse_core, ticket_number
+
+logger = logging.getLogger(__name__)
+
+SourceFormat = Literal["sqlite", "jsonl", "zip"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ZIP_MAGIC = b"PK\x03\x04"
+_FETCH = 1000
+ANCHOR_FILE_NAME = "head.anchor"
+
+_SALE_COLUMNS = (
+    "kind",
+    "ticket_no",
+    "op",
+    "ts_utc",
+    "business_date",
+    "operator_id",
+    "total_ttc_cents",
+    "total_ht_cents",
+    "refers_gseq",
+    "training",
+)
+_LINE_COLUMNS = (
+    "sku",
+    "label",
+    "qty_milli",
+    "unit_ttc_cents",
+    "vat_bp",
+    "line_ttc_cents",
+    "line_ht_cents",
+    "discount_cents",
+)
+_PAYMENT_COLUMNS = ("method", "amount_cents")
+_SALES_SQL = (
+    "SELECT gseq, kind, ticket_no, op, ts_utc, business_date, operator_id, total_ttc_cents,"
+    " total_ht_cents, refers_gseq, training FROM sales ORDER BY gseq"
+)
+_LINES_SQL = (
+    "SELECT sale_gseq, n, sku, label, qty_milli, unit_ttc_cents, vat_bp, line_ttc_cents,"
+    " line_ht_cents, discount_cents FROM sale_lines ORDER BY sale_gseq, n"
+)
+_PAYMENTS_SQL = "SELECT sale_gseq, n, method, amount_cents FROM sale_payments ORDER BY sale_gseq, n"
+
+
+def _unreadable(path: Path, why: str) -> SourceError:
+    return SourceError(
+        f"Le fichier {path} est illisible ({why}).",
+        f"The file {path} cannot be read ({why}).",
+    )
+
+
+def detect_format(path: Path) -> SourceFormat:
+    """Tell a SQLite journal, a ZIP archive and a JSONL export apart by their first bytes.
+
+    Raises:
+        SourceError: the file is missing or unreadable.
+    """
+    if not path.exists():
+        raise SourceError(f"Le fichier {path} n'existe pas.", f"The file {path} does not exist.")
+    if not path.is_file():
+        raise SourceError(f"{path} n'est pas un fichier.", f"{path} is not a file.")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or type(exc).__name__) from exc
+    if head == _SQLITE_MAGIC:
+        return "sqlite"
+    if head.startswith(_ZIP_MAGIC) or path.suffix.lower() == ".zip":
+        return "zip"
+    return "jsonl"
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a SQLite file read-only.
+
+    Raises:
+        SourceError: the file cannot be opened, is not SQLite, or has no ``journal`` table with
+            the columns the verifier reads.
+    """
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+    except sqlite3.Error as exc:
+        raise _unreadable(path, str(exc)) from exc
+    if not {"gseq", "core", "sig", "body"} <= columns:
+        conn.close()
+        raise SourceError(
+            f"Le fichier {path} n'est pas un journal de caisse (table journal absente).",
+            f"The file {path} is not a till journal (no journal table).",
+        )
+    return conn
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return ""
+
+
+def _blob(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return b""
+
+
+def _opt_int(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def iter_sqlite_records(path: Path, *, fetch_size: int = _FETCH) -> Iterator[StoredRecord]:
+    """Yield the journal's records in gseq order, with their index columns.
+
+    Raises:
+        SourceError: the file is not a readable journal (raised on first iteration, or later
+            if the file turns out to be corrupt).
+    """
+    conn = connect_read_only(path)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+        wanted = ["gseq", "core", "sig", "body"] + [
+            name for name in ("kind", "kseq", "ts", "token_sha256") if name in columns
+        ]
+        select = ", ".join(
+            name if name in columns else f"NULL AS {name}"
+            for name in ("gseq", "core", "sig", "body", "kind", "kseq", "ts", "token_sha256")
+        )
+        logger.debug("reading columns %s from %s", wanted, path)
+        sql = f"SELECT {select} FROM journal ORDER BY gseq"  # noqa: S608 - fixed column names
+        cursor = conn.execute(sql)
+        while True:
+            rows = cursor.fetchmany(fetch_size)
+            if not rows:
+                break
+            for gseq, core, sig, body, kind, kseq, ts, token_col in rows:
+                yield StoredRecord(
+                    core=_text(core),
+                    sig=_text(sig),
+                    body=_blob(body),
+                    gseq_column=_opt_int(gseq),
+                    kind_column=_opt_str(kind),
+                    kseq_column=_opt_int(kseq),
+                    ts_column=_opt_str(ts),
+                    token_sha256_column=_opt_str(token_col),
+                )
+    except sqlite3.Error as exc:
+        raise _unreadable(path, str(exc)) from exc
+    finally:
+        conn.close()
+
+
+def iter_jsonl_records(path: Path) -> Iterator[StoredRecord]:
+    """Yield the records of a JSONL export: one ``{"core", "sig", "body"}`` object a line.
+
+    The body is the exact canonical JSON text, as a JSON string; its bytes are that string in
+    UTF-8. Blank lines are skipped.
+
+    Raises:
+        SourceError: the file is unreadable, or a line is not such an object.
+    """
+    try:
+        handle = path.open("r", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or type(exc).__name__) from exc
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                yield _jsonl_record(path, number, line)
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"Le fichier {path} n'est pas un export JSONL en UTF-8.",
+                f"The file {path} is not a UTF-8 JSONL export.",
+            ) from exc
+        except OSError as exc:
+            raise _unreadable(path, exc.strerror or type(exc).__name__) from exc
+
+
+def _jsonl_record(path: Path, number: int, line: str) -> StoredRecord:
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        obj = None
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("core"), str)
+        or not isinstance(obj.get("sig"), str)
+        or not isinstance(obj.get("body"), str)
+    ):
+        raise SourceError(
+            f"La ligne {number} de {path} n'est pas un enregistrement "
+            '{"core", "sig", "body"} : ce n\'est pas un export de journal.',
+            f'Line {number} of {path} is not a {{"core", "sig", "body"}} record: this is not a '
+            "journal export.",
+        )
+    return StoredRecord(
+        core=obj["core"],
+        sig=obj["sig"],
+        body=obj["body"].encode("utf-8", "surrogatepass"),
+    )
+
+
+def read_anchor(path: Path) -> Anchor:
+    """Read a head anchor file ``{"till": .., "gseq": .., "token_sha256": ..}``.
+
+    Raises:
+        SourceError: the file is missing, unreadable or not such an object.
+    """
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or type(exc).__name__) from exc
+    except (ValueError, RecursionError):
+        obj = None
+    gseq = obj.get("gseq") if isinstance(obj, dict) else None
+    token_hash = obj.get("token_sha256") if isinstance(obj, dict) else None
+    till = obj.get("till") if isinstance(obj, dict) else None
+    if (
+        type(gseq) is not int
+        or gseq < 1
+        or not isinstance(token_hash, str)
+        or not (till is None or isinstance(till, str))
+    ):
+        raise SourceError(
+            f"Le fichier d'ancre {path} n'est pas de la forme "
+            '{"till", "gseq", "token_sha256"}.',
+            f'The anchor file {path} is not of the form {{"till", "gseq", "token_sha256"}}.',
+        )
+    return Anchor(gseq=gseq, token_hash=token_hash, till=till)
+
+
+def anchor_beside(db_path: Path) -> Anchor | None:
+    """Return the ``head.anchor`` found beside a SQLite journal, if any.
+
+    Raises:
+        SourceError: the file exists but is not an anchor.
+    """
+    candidate = db_path.with_name(ANCHOR_FILE_NAME)
+    return read_anchor(candidate) if candidate.is_file() else None
+
+
+# ------------------------------------------------------------------------------ projections
+
+
+def check_projections(path: Path, *, fetch_size: int = _FETCH) -> list[Anomaly]:
+    """Compare the sale projections with the T and X journal bodies (nf525.md R16).
+
+    Every T or X record must have one ``sales`` row, and its ``sale_lines`` and
+    ``sale_payments`` rows, equal to its body; every projection row must have its journal
+    record. When the tables are absent, nothing is checked.
+
+    Returns:
+        The ``projection.mismatch`` anomalies, in gseq order.
+
+    Raises:
+        SourceError: the file is not a readable journal.
+    """
+    conn = connect_read_only(path)
+    try:
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not {"sales", "sale_lines", "sale_payments"} <= tables:
+            return []
+        return _ProjectionCheck(conn, fetch_size).run()
+    except sqlite3.Error as exc:
+        raise _unreadable(path, str(exc)) from exc
+    finally:
+        conn.close()
+
+
+class _ProjectionCheck:
+    """A merge join, by gseq, of the journal's T/X rows with the three projection tables."""
+
+    def __init__(self, conn: sqlite3.Connection, fetch_size: int) -> None:
+        self._conn = conn
+        self._fetch = fetch_size
+        self.anomalies: list[Anomaly] = []
+
+    def _rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        cursor = self._conn.execute(sql)
+        while rows := cursor.fetchmany(self._fetch):
+            yield from rows
+
+    def _grouped(self, sql: str) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+        key: int | None = None
+        group: list[tuple[Any, ...]] = []
+        for row in self._rows(sql):
+            if row[0] != key and group and key is not None:
+                yield key, group
+                group = []
+            key = row[0]
+            group.append(row[1:])
+        if group and key is not None:
+            yield key, group
+
+    def _bad(
+        self, gseq: int | None, what_fr: str, what_en: str, expected: object, found: object
+    ) -> None:
+        def show(value: object) -> str | None:
+            return None if value is None else json.dumps(value, ensure_ascii=False)
+
+        self.anomalies.append(
+            Anomaly(
+                gseq,
+                "projection.mismatch",
+                f"Projection différente du journal : {what_fr}.",
+                f"Projection differs from the journal: {what_en}.",
+                show(expected),
+                show(found),
+            )
+        )
+
+    def run(self) -> list[Anomaly]:
+        journal = self._rows(
+            "SELECT gseq, core, body FROM journal WHERE kind IN ('T', 'X') ORDER BY gseq"
+        )
+        sales = self._grouped(_SALES_SQL)
+        lines = self._grouped(_LINES_SQL)
+        payments = self._grouped(_PAYMENTS_SQL)
+        streams = {
+            "journal": _Peek((row[0], row[1:]) for row in journal),
+            "sales": _Peek(sales),
+            "sale_lines": _Peek(lines),
+            "sale_payments": _Peek(payments),
+        }
+        while True:
+            heads = [s.key for s in streams.values() if s.key is not None]
+            if not heads:
+                break
+            gseq = min(heads)
+            entry = streams["journal"].take(gseq)
+            sale = streams["sales"].take(gseq)
+            sale_lines = streams["sale_lines"].take(gseq)
+            sale_payments = streams["sale_payments"].take(gseq)
+            self._compare(gseq, entry, sale, sale_lines, sale_payments)
+        return self.anomalies
+
+    def _compare(
+        self,
+        gseq: int,
+        entry: Any,
+        sale: Any,
+        sale_lines: Any,
+        sale_payments: Any,
+    ) -> None:
+        if entry is None:
+            tables = [
+                name
+                for name, rows in (
+                    ("sales", sale),
+                    ("sale_lines", sale_lines),
+                    ("sale_payments", sale_payments),
+                )
+                if rows is not None
+            ]
+            self._bad(
+                gseq,
+                f"lignes {', '.join(tables)} sans enregistrement T ou X au journal",
+                f"{', '.join(tables)} rows without a T or X journal record",
+                None,
+                tables,
+            )
+            return
+        core_text, raw_body = entry
+        body = _lenient_body(raw_body)
+        try:
+            core = parse_core(_text(core_text))
+        except ValueError:
+            return  # the journal check reports it (core.grammar)
+        if body is None:
+            return  # the journal check reports it (body.canonical)
+        if sale is None:
+            self._bad(
+                gseq,
+                "enregistrement sans ligne dans sales",
+                "record without a sales row",
+                "sales row",
+                None,
+            )
+            return
+        refers_to = body.get("refers_to")
+        operator = body.get("operator")
+        operator_id = body.get(
+            "operator_id", operator.get("id") if isinstance(operator, dict) else None
+        )
+        expected_sale = (
+            core.kind,
+            ticket_number(core.till, core.kind, core.kseq),
+            body.get("op"),
+            body.get("ts_utc"),
+            body.get("business_date"),
+            None if operator_id is None else str(operator_id),
+            body.get("total_ttc_cents"),
+            body.get("total_ht_cents"),
+            refers_to.get("gseq") if isinstance(refers_to, dict) else None,
+            1 if core.kind == "X" else 0,
+        )
+        for name, expected, found in zip(_SALE_COLUMNS, expected_sale, sale[0], strict=True):
+            if not _same(expected, found):
+                self._bad(gseq, f"sales.{name}", f"sales.{name}", expected, found)
+        self._compare_lines(gseq, body.get("lines"), sale_lines or [])
+        self._compare_payments(gseq, body.get("payments"), sale_payments or [])
+
+    def _compare_lines(self, gseq: int, lines: object, rows: list[tuple[Any, ...]]) -> None:
+        body_lines = [x for x in lines if isinstance(x, dict)] if isinstance(lines, list) else []
+        by_n = {row[0]: row[1:] for row in rows}
+        expected_ns = []
+        for i, line in enumerate(body_lines):
+            n = line.get("n", i + 1)
+            expected_ns.append(n)
+            row = by_n.get(n)
+            if row is None:
+                self._bad(
+                    gseq,
+                    f"ligne {n} absente de sale_lines",
+                    f"line {n} missing from sale_lines",
+                    n,
+                    None,
+                )
+                continue
+            expected = (
+                line.get("sku"),
+                line.get("label"),
+                line.get("qty_milli"),
+                line.get("unit_ttc_cents"),
+                line.get("vat_bp"),
+                line.get("line_ttc_cents"),
+                line.get("line_ht_cents"),
+                line.get("discount_cents", 0),
+            )
+            for name, want, got in zip(_LINE_COLUMNS, expected, row, strict=True):
+                if name == "discount_cents" and got is None:
+                    got = 0
+                if not _same(want, got):
+                    self._bad(gseq, f"sale_lines[{n}].{name}", f"sale_lines[{n}].{name}", want, got)
+        for n in by_n:
+            if n not in expected_ns:
+                self._bad(
+                    gseq,
+                    f"ligne {n} de sale_lines absente du corps",
+                    f"sale_lines row {n} not in the body",
+                    None,
+                    n,
+                )
+
+    def _compare_payments(self, gseq: int, payments: object, rows: list[tuple[Any, ...]]) -> None:
+        body_payments = (
+            [p for p in payments if isinstance(p, dict)] if isinstance(payments, list) else []
+        )
+        expected_rows = [(p.get("method"), p.get("amount_cents")) for p in body_payments]
+        found_rows = [tuple(row[1:]) for row in rows]
+        if expected_rows != found_rows:
+            self._bad(
+                gseq,
+                "règlements (sale_payments)",
+                "payments (sale_payments)",
+                [list(r) for r in expected_rows],
+                [list(r) for r in found_rows],
+            )
+
+
+class _Peek:
+    """One sorted stream of ``(gseq, value)`` with a look-ahead of one."""
+
+    def __init__(self, items: Iterator[tuple[int, Any]]) -> None:
+        self._items = items
+        self.key: int | None = None
+        self._value: Any = None
+        self._advance()
+
+    def _advance(self) -> None:
+        for key, value in self._items:
+            self.key, self._value = key, value
+            return
+        self.key, self._value = None, None
+
+    def take(self, key: int) -> Any:
+        if self.key != key:
+            return None
+        value = self._value
+        self._advance()
+        return value
+
+
+def _same(expected: object, found: object) -> bool:
+    # note: SQLite has no booleans and no distinction between absent and NULL
+    return type(expected) is type(found) and expected == found
+
+
+def _lenient_body(raw: object) -> dict[str, Any] | None:
+    try:
+        body = json.loads(_blob(raw))
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None

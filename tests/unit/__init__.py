@@ -1,0 +1,1 @@
+"""Fast unit tests: domain, services with fakes, drivers on Dummy, sync over MockTransport."""
