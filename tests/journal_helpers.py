@@ -9,7 +9,7 @@ from typing import Any
 
 from caisse_verif.checks import Report, verify_records
 from caisse_verif.es256 import make_batch_checker
-from caisse_verif.sources import read_anchor, read_sqlite
+from caisse_verif.sources import check_projections, iter_sqlite_records, read_anchor
 
 
 def journal_rows(data_dir: Path) -> list[dict[str, Any]]:
@@ -31,7 +31,11 @@ def public_jwk(data_dir: Path) -> dict[str, str]:
 def verify_data_dir(data_dir: Path, *, use_anchor: bool = True) -> Report:
     anchor = read_anchor(data_dir / "head.anchor") if use_anchor else None
     return verify_records(
-        read_sqlite(data_dir / "caisse.sqlite"),
+        iter_sqlite_records(data_dir / "caisse.sqlite"),
         check_signatures=make_batch_checker(public_jwk(data_dir)),
         anchor=anchor,
     )
+
+
+def projection_anomalies(data_dir: Path) -> list[str]:
+    return [a.check for a in check_projections(data_dir / "caisse.sqlite")]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 08:40:51.522340
+Create Date: 2026-11-26 08:49:39.480652
 """
 
 from collections.abc import Sequence
@@ -104,6 +104,16 @@ def upgrade() -> None:
     sa.CheckConstraint('id = 1', name=op.f('ck_till_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_till'))
     )
+    op.create_table('duplicates',
+    sa.Column('gseq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('original_gseq', sa.Integer(), nullable=False),
+    sa.Column('copy_no', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['gseq'], ['journal.gseq'], name=op.f('fk_duplicates_gseq_journal')),
+    sa.PrimaryKeyConstraint('gseq', name=op.f('pk_duplicates'))
+    )
+    with op.batch_alter_table('duplicates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duplicates_original_gseq'), ['original_gseq'], unique=False)
+
     op.create_table('sales',
     sa.Column('gseq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('kind', sa.String(length=1), nullable=False),
@@ -172,6 +182,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sales_business_date'))
 
     op.drop_table('sales')
+    with op.batch_alter_table('duplicates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duplicates_original_gseq'))
+
+    op.drop_table('duplicates')
     op.drop_table('till')
     op.drop_table('sync_state')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:

@@ -31,6 +31,8 @@ _TEXT = {
         "absent": "(absent)",
         "none": "(aucune)",
         "no_gseq": "gseq ?",
+        ":": " : ",
+        ";": " ; ",
     },
     "en": {
         "title": "NF525 journal verification (caisse-verif)",
@@ -50,6 +52,8 @@ _TEXT = {
         "absent": "(absent)",
         "none": "(none)",
         "no_gseq": "gseq ?",
+        ":": ": ",
+        ";": "; ",
     },
 }
 
@@ -70,15 +74,19 @@ def format_cents(cents: int, lang: str = "fr") -> str:
 
 def anomaly_lines(anomalies: Sequence[Anomaly], lang: str = "fr") -> list[str]:
     """Render anomalies, each as a headline and its expected and found values."""
-    text = _TEXT[_lang(lang)]
+    lang = _lang(lang)
+    text = _TEXT[lang]
+    colon = text[":"]
     out: list[str] = []
     for anomaly in anomalies:
         where = text["no_gseq"] if anomaly.gseq is None else f"gseq {anomaly.gseq}"
-        title = CHECKS.get(anomaly.check, ("", ""))[0 if _lang(lang) == "fr" else 1]
-        out.append(f"- {where} [{anomaly.check}] {title} : {anomaly.message(_lang(lang))}")
+        title = CHECKS.get(anomaly.check, ("", ""))[0 if lang == "fr" else 1]
+        out.append(f"- {where} [{anomaly.check}] {title}{colon}{anomaly.message(lang)}")
         if anomaly.expected is not None or anomaly.found is not None:
-            out.append(f"    {text['expected']} : {anomaly.expected or text['absent']}")
-            out.append(f"    {text['found']} : {anomaly.found or text['absent']}")
+            expected = text["absent"] if anomaly.expected is None else anomaly.expected
+            found = text["absent"] if anomaly.found is None else anomaly.found
+            out.append(f"    {text['expected']}{colon}{expected}")
+            out.append(f"    {text['found']}{colon}{found}")
     return out
 
 
@@ -86,17 +94,19 @@ def render_text(report: Report, lang: str = "fr") -> str:
     """Render `report` as a text report in French (default) or English."""
     lang = _lang(lang)
     text = _TEXT[lang]
+    colon, semicolon = text[":"], text[";"]
     counts = ", ".join(f"{kind}={n}" for kind, n in sorted(report.counts_by_kind.items()))
+    signatures = text["sigs_yes"] if report.signatures_checked else text["sigs_no"]
     lines = [
         text["title"],
         "",
-        f"{text['till']} : {report.till or text['absent']}",
-        f"{text['kid']} : {report.kid or text['absent']}",
-        f"{text['records']} : {report.records}" + (f" ({counts})" if counts else ""),
-        f"{text['head']} : gseq {report.head_gseq}, SHA-256 {report.head_token_hash or '-'}",
-        f"{text['gt']} : {format_cents(report.gt, lang)} ; "
-        f"{text['gt_abs']} : {format_cents(report.gt_abs, lang)}",
-        f"{text['sigs']} : {text['sigs_yes'] if report.signatures_checked else text['sigs_no']}",
+        f"{text['till']}{colon}{report.till or text['absent']}",
+        f"{text['kid']}{colon}{report.kid or text['absent']}",
+        f"{text['records']}{colon}{report.records}" + (f" ({counts})" if counts else ""),
+        f"{text['head']}{colon}gseq {report.head_gseq}, SHA-256 {report.head_token_hash or '-'}",
+        f"{text['gt']}{colon}{format_cents(report.gt, lang)}{semicolon}"
+        f"{text['gt_abs']}{colon}{format_cents(report.gt_abs, lang)}",
+        f"{text['sigs']}{colon}{signatures}",
         "",
     ]
     if report.ok:
@@ -105,8 +115,6 @@ def render_text(report: Report, lang: str = "fr") -> str:
         lines.append(text["bad"].format(n=len(report.anomalies)))
         lines.append("")
         lines.extend(anomaly_lines(report.anomalies, lang))
-    if lang == "en":
-        lines = [line.replace(" : ", ": ").replace(" ; ", "; ") for line in lines]
     return "\n".join(lines) + "\n"
 
 
@@ -121,8 +129,13 @@ def anomaly_to_json(anomaly: Anomaly, lang: str = "fr") -> dict[str, object]:
     }
 
 
-def report_to_json(report: Report, lang: str = "fr") -> dict[str, object]:
-    """Return the report as a JSON-ready object (messages in `lang`)."""
+def render_json(report: Report, lang: str = "fr") -> dict[str, object]:
+    """Return the report as a JSON object (messages in `lang`).
+
+    Keys: ``ok``, ``records``, ``head_gseq``, ``head_token_sha256``, ``till``, ``kid``, ``gt``,
+    ``gt_abs``, ``counts``, ``signatures_checked`` and ``anomalies`` (each ``gseq``, ``check``,
+    ``message``, ``expected``, ``found``).
+    """
     return {
         "ok": report.ok,
         "records": report.records,
@@ -138,6 +151,6 @@ def report_to_json(report: Report, lang: str = "fr") -> dict[str, object]:
     }
 
 
-def render_json(report: Report, lang: str = "fr") -> str:
+def render_json_text(report: Report, lang: str = "fr") -> str:
     """Render the report as indented JSON text (UTF-8, not ASCII-escaped), newline-terminated."""
-    return json.dumps(report_to_json(report, lang), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(render_json(report, lang), ensure_ascii=False, indent=2) + "\n"

@@ -179,6 +179,10 @@ def iter_sqlite_records(path: Path, *, fetch_size: int = _FETCH) -> Iterator[Sto
         conn.close()
 
 
+read_sqlite = iter_sqlite_records
+"""Alias of `iter_sqlite_records`."""
+
+
 def iter_jsonl_records(path: Path) -> Iterator[StoredRecord]:
     """Yield the records of a JSONL export: one ``{"core", "sig", "body"}`` object a line.
 
@@ -229,6 +233,10 @@ def _jsonl_record(path: Path, number: int, line: str) -> StoredRecord:
         sig=obj["sig"],
         body=obj["body"].encode("utf-8", "surrogatepass"),
     )
+
+
+read_jsonl = iter_jsonl_records
+"""Alias of `iter_jsonl_records`."""
 
 
 def read_anchor(path: Path) -> Anchor:

@@ -81,7 +81,7 @@ def test_unknown_code_adds_nothing(shop: TillFixture) -> None:
     sale = shop.till.checkout.new_sale()
     with pytest.raises(UnknownProduct, match="Code inconnu"):
         shop.till.checkout.add_item(sale, "0000000000000")
-    assert sale.active_lines() == ()
+    assert sale.active_lines == ()
 
 
 def test_tenders_must_cover_the_total_and_nothing_is_written(shop: TillFixture) -> None:

@@ -24,8 +24,8 @@ def _sell(shop: TillFixture) -> int:
 
 def _attack(shop: TillFixture, sql: str, *params: object) -> None:
     conn = sqlite3.connect(shop.data_dir / "caisse.sqlite")
-    conn.execute("DROP TRIGGER journal_no_update")
-    conn.execute("DROP TRIGGER journal_no_delete")
+    conn.execute("DROP TRIGGER IF EXISTS journal_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS journal_no_delete")
     conn.execute(sql, params)
     conn.commit()
     conn.close()

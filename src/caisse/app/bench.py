@@ -190,7 +190,7 @@ def bench_verify(records: int) -> dict[str, Any]:
         db = data_dir / "caisse.sqlite"
         t0 = time.perf_counter()
         report = verify_records(
-            read_sqlite(db), check_signatures=make_batch_checker(jwk), public_key_kid=None
+            iter_sqlite_records(db), check_signatures=make_batch_checker(jwk), public_key_kid=None
         )
         elapsed = time.perf_counter() - t0
     return {

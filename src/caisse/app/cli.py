@@ -319,41 +319,27 @@ def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
-    from caisse_verif.report import render_json, render_text
+    """Run the auditor's verifier (caisse-verif, the same code) on this till's database."""
+    import tempfile  # noqa: PLC0415
 
-    from caisse.keys.verify import signature_checker
-    from caisse_verif.checks import verify_records
-    from caisse_verif.record import StoredRecord
+    from caisse_verif.cli import main as verif_main  # noqa: PLC0415
+
+    from caisse.keys.keystore import FileKeyStore  # noqa: PLC0415
 
     till = _open(args)
     try:
         _require_initialised(till)
-        with till.context.uow() as uow:
-            ident = uow.till.get()
-            records = (
-                StoredRecord(e.core, e.sig, e.body, e.gseq) for e in uow.journal.iter_from(1)
-            )
-            anchor_value = till.context.anchor.read()
-            from caisse_verif.checks import Anchor
-
-            anchor = (
-                None
-                if anchor_value is None or ident is None
-                else Anchor(anchor_value.gseq, anchor_value.token_sha256, ident.till_id)
-            )
-            report = verify_records(
-                records,
-                check_signatures=signature_checker(till.keys),
-                public_key_kid=ident.kid if ident else None,
-                anchor=anchor,
-            )
     finally:
         till.close()
-    if out.as_json:
-        sys.stdout.write(json.dumps(render_json(report, lang=out.lang), ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(render_text(report, lang=out.lang))
-    return 0 if report.ok else 1
+    settings = _settings(args)
+    info = FileKeyStore(settings.data_dir).info()
+    with tempfile.TemporaryDirectory(prefix="caisse-verify-") as tmp:
+        jwk_path = Path(tmp) / "till.jwk"
+        jwk_path.write_text(json.dumps(dict(info.public_jwk)), encoding="utf-8")
+        argv = [str(settings.db_path), "--key", str(jwk_path), "--lang", out.lang]
+        if out.as_json:
+            argv.append("--json")
+        return verif_main(argv)
 
 
 def cmd_journal_export(args: argparse.Namespace, out: Output) -> int:

@@ -1,0 +1,1 @@
+"""End-to-end tests: the `caisse` command line in a subprocess."""
