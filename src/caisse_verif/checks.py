@@ -71,6 +71,7 @@ from caisse_verif.record import (
     jwk_thumbprint,
     parse_core,
     ticket_number,
+    ts_token,
 )
 
 SignatureBatchChecker = Callable[[Sequence[tuple[str, str]]], list[bool]]
@@ -1104,7 +1105,7 @@ def _same_instant(column: str, ts: str) -> bool:
         return False
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ") == ts
+    return ts_token(moment) == ts
 
 
 def _vat_pairs(entries: object) -> tuple[tuple[int, int], ...] | None:

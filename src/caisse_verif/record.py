@@ -128,7 +128,9 @@ def ts_token(moment: datetime) -> str:
     """
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("ts_token needs an aware datetime")
-    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
+    t = moment.astimezone(UTC)
+    # note: not strftime("%Y"), which does not pad years before 1000 on every platform
+    return f"{t.year:04d}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}{t.second:02d}Z"
 
 
 def parse_ts_token(text: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Self
 
 from sqlalchemy import Connection, Engine
@@ -27,7 +28,11 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self._conn = self._engine.connect()
         self._conn.begin()
-        conn = self._conn
+        # note: the repositories talk to the DBAPI connection inside SQLAlchemy's transaction
+        # (see repositories.py for why); commit and rollback still go through SQLAlchemy.
+        conn = self._conn.connection.driver_connection
+        if not isinstance(conn, sqlite3.Connection):
+            raise TypeError("the till database must be SQLite")
         self._journal = SqlJournalStore(conn)
         self._operators = SqlOperatorRepository(conn)
         self._catalog = SqlCatalogRepository(conn)

@@ -67,7 +67,9 @@ def test_a_free_product_and_a_historical_rate_are_allowed() -> None:
         ({"ean": ""}, InvalidIdentifier, "code-barres"),
     ],
 )
-def test_product_rejects(fields: dict[str, object], error: type[Exception], french_words: str) -> None:
+def test_product_rejects(
+    fields: dict[str, object], error: type[Exception], french_words: str
+) -> None:
     values: dict[str, object] = {
         "sku": "BAG",
         "label": "Baguette",
