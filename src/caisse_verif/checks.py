@@ -215,6 +215,7 @@ def verify_records(
         anchor=anchor,
         expect_genesis=expect_genesis,
         batch_size=signature_batch_size,
+        gt_known=expect_genesis,
     )
     for record in records:
         verifier.feed(record)
@@ -307,6 +308,8 @@ class _Verifier:
     counts: dict[str, int] = field(default_factory=dict)
     gt: int = 0
     gt_abs: int = 0
+    gt_known: bool = True
+    first_gseq: int | None = None
     refs: _RefIndex = field(default_factory=_RefIndex)
     copies: dict[int, int] = field(default_factory=dict)
     head_gseq: int = 0
@@ -384,6 +387,8 @@ class _Verifier:
             return
         g = core.gseq
         first = self.records == 1
+        if self.first_gseq is None:
+            self.first_gseq = g
         self.counts[core.kind] = self.counts.get(core.kind, 0) + 1
         self._row_columns(rec, core, thash)
         if self.till is None:
@@ -690,8 +695,12 @@ class _Verifier:
         self._reference(core, body.get("original"), "original", _TICKET_KINDS, need_sale=False)
         if core.ref is None:
             return
-        expected = self.copies.get(core.ref, 0) + 1
         copy_no = _int(body.get("copy_no"))
+        if self._before_slice(core.ref) and core.ref not in self.copies:
+            if copy_no is not None:
+                self.copies[core.ref] = copy_no
+            return
+        expected = self.copies.get(core.ref, 0) + 1
         if copy_no != expected:
             self.add(
                 core.gseq,
@@ -736,6 +745,10 @@ class _Verifier:
 
     # ------------------------------------------------------------------------- details
 
+    def _before_slice(self, gseq: int) -> bool:
+        """Whether `gseq` lies before the first record of a slice (so it cannot be resolved)."""
+        return not self.expect_genesis and self.first_gseq is not None and gseq < self.first_gseq
+
     def _reference(
         self,
         core: Core,
@@ -755,6 +768,8 @@ class _Verifier:
                 f"{name} {{gseq, number, token_hash}} and core ref",
                 None if core.ref is None else link,
             )
+            return
+        if self._before_slice(core.ref):
             return
         target = self.refs.get(core.ref) if core.ref < g else None
         if target is None:
@@ -999,6 +1014,12 @@ class _Verifier:
                 found,
             )
 
+        if not self.gt_known:
+            # note: a slice (expect_genesis=False) learns the running totals from its first
+            # T or F record; training tickets before it cannot be checked
+            if core.kind not in _GT_KINDS or before is None or abs_after is None:
+                return
+            self.gt, self.gt_abs, self.gt_known = before, abs_after - abs(total), True
         if core.kind not in _GT_KINDS:
             # training (X): the grand totals are quoted, unchanged
             for name, value, running in (

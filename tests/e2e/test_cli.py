@@ -232,3 +232,65 @@ def test_corrupt_config_is_one_sentence(tmp_path: Path) -> None:
     assert done.returncode == 2
     one_sentence(done.stderr)
     assert "config" in done.stderr
+
+
+def test_users_need_an_admin_pin(tmp_path: Path) -> None:
+    assert caisse(tmp_path, *INIT).returncode == 0
+    refused = caisse(
+        tmp_path, "user", "add", "--id", "zoe", "--name", "Zoé", "--role", "cashier",
+        "--pin", "1111", pin="0000",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    one_sentence(refused.stderr)
+    added = caisse(
+        tmp_path, "user", "add", "--id", "zoe", "--name", "Zoé", "--role", "cashier",
+        "--pin", "1111", pin="4321",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = caisse(tmp_path, "user", "list", "--json", pin="4321")
+    ids = {u["id"]: u["role"] for u in json.loads(listed.stdout)["operators"]}
+    assert ids == {"admin": "admin", "zoe": "cashier"}
+    cashier_lists = caisse(tmp_path, "user", "list", "--operator", "zoe", pin="1111")
+    assert cashier_lists.returncode == 1
+
+
+def test_catalog_import_and_a_weighed_sale(tmp_path: Path) -> None:
+    assert caisse(tmp_path, *INIT).returncode == 0
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(
+        "sku;ean;label;price_ttc_cents;vat_bp;category;unit\n"
+        "OLIVES;3760000000055;Olives de Nyons, AOP;2400;550;Épicerie;kg\n"
+        "LIVRE;9782070360024;L'Étranger;850;550;Livres;piece\n",
+        encoding="utf-8",
+    )
+    done = caisse(tmp_path, "catalog", "import", str(csv_path), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"imported": 2}
+    sold = caisse(
+        tmp_path, "sell", "--operator", "admin", "--item", "OLIVESx0.250",
+        "--item", "9782070360024", "--pay", "CARD:1450", "--json", pin="4321",
+    )  # fmt: skip
+    assert sold.returncode == 0, sold.stderr
+    assert json.loads(sold.stdout)["total_cents"] == 600 + 850
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,label\nX,Y\n", encoding="utf-8")
+    refused = caisse(tmp_path, "catalog", "import", str(bad))
+    assert refused.returncode == 2
+    one_sentence(refused.stderr)
+    assert "Colonnes manquantes" in refused.stderr
+
+
+def test_benchmarks_print_one_json_line() -> None:
+    env = dict(os.environ, CAISSE_NO_KEYRING="1")
+    for args in (["sales", "--tickets", "30"], ["verify", "--records", "200"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "caisse", "bench", *args],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()
+        assert len(lines) == 1
+        figures = json.loads(lines[0])
+        assert figures["bench"] == args[0]
+    assert figures["records"] >= 200
+    assert figures["anomalies"] == 0

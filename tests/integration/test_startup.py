@@ -98,3 +98,32 @@ def test_a_truncated_tail_is_caught_by_the_head_anchor(shop: TillFixture) -> Non
     report = shop.reopen().integrity.start(shop.till.checkout)
     assert any(a.check == "anchor.truncated" for a in report.anomalies)
     assert report.blocked is not None
+
+
+def test_a_changed_certificate_reference_writes_jet_100(shop: TillFixture) -> None:
+    shop.till.integrity.start()
+    shop.till.integrity.stop()
+    till = shop.reopen()
+    old = till.context.software
+    till.context.software = SoftwareInfo(old.name, old.version, old.build_sha256, "NF525 n° 0000")
+    till.integrity.start()
+    events = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "J"]
+    change = [e for e in events if e["code"] == Jet.FISCAL_PARAMETER]
+    assert len(change) == 1
+    assert change[0]["detail"]["to"] == "NF525 n° 0000"
+    assert change[0]["detail"]["from"] == old.cert_ref
+    # the next ticket carries the new reference in its signed body
+    sale = shop.till.checkout.new_sale()
+    shop.till.checkout.add_item(sale, "BAG")
+    sale.add_payment(Payment(Tender.CASH, 105))
+    gseq = shop.till.checkout.finalise(shop.cashier, sale).gseq
+    body = json.loads(next(r["body"] for r in journal_rows(shop.data_dir) if r["gseq"] == gseq))
+    assert body["cert_ref"] == "NF525 n° 0000"
+
+
+def test_sign_in_and_out_are_jet_40_and_50(shop: TillFixture) -> None:
+    session = shop.till.operators.authenticate("marie", "1234")
+    shop.till.operators.sign_out(session)
+    events = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "J"]
+    assert [e["code"] for e in events[-2:]] == [Jet.SIGN_IN, Jet.SIGN_OUT]
+    assert all(e["operator"]["id"] == "marie" for e in events[-2:])

@@ -177,7 +177,7 @@ def bench_sales(tickets: int, journal_sizes: list[int]) -> dict[str, Any]:
 def bench_verify(records: int) -> dict[str, Any]:
     from caisse_verif.checks import verify_records
     from caisse_verif.es256 import make_batch_checker
-    from caisse_verif.sources import read_sqlite
+    from caisse_verif.sources import iter_sqlite_records
 
     with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
         data_dir = Path(tmp)
@@ -189,9 +189,8 @@ def bench_verify(records: int) -> dict[str, Any]:
             till.close()
         db = data_dir / "caisse.sqlite"
         t0 = time.perf_counter()
-        report = verify_records(
-            iter_sqlite_records(db), check_signatures=make_batch_checker(jwk), public_key_kid=None
-        )
+        with make_batch_checker(jwk) as checker:
+            report = verify_records(iter_sqlite_records(db), check_signatures=checker)
         elapsed = time.perf_counter() - t0
     return {
         "bench": "verify",

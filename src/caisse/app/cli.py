@@ -575,7 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, default)
     out = Output(bool(args.json), args.lang)
     data_dir = Path(args.data) if args.data else default_data_dir()
-    log_path = configure_logging(data_dir) if args.command not in {"bench"} else None
+    log_path = configure_logging(data_dir)
     try:
         code: int = args.func(args, out)
     except UserFacingError as exc:

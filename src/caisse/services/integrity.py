@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from caisse.domain.errors import IntegrityError
+from caisse.services.activation import record_fiscal_parameters
 from caisse.services.checkout import CheckoutService
 from caisse.services.context import TillContext
 from caisse.services.errors import NotInitialised
@@ -117,6 +118,7 @@ class IntegrityService:
             self._till.log_event(
                 Jet.CRASH_RECOVERY, {"what": "unclean stop detected at start"}, clamp_clock=True
             )
+        record_fiscal_parameters(self._till)
         report.anomalies = self.check_recent()
         if report.anomalies:
             first = report.anomalies[0]

@@ -79,8 +79,10 @@ def test_partial_payment_leaves_a_remainder() -> None:
     assert not result.covered
 
 
-def test_a_card_may_pay_exactly_the_total() -> None:
+def test_a_card_may_pay_exactly_the_total_but_not_a_cent_more() -> None:
     assert settle(1410, [Payment(Tender.CARD, 1410)]).covered
+    with pytest.raises(ChangeNotAllowed):
+        settle(1410, [Payment(Tender.CARD, 1411)])
 
 
 def test_a_card_exceeding_the_total_is_refused_with_the_sentence_to_show() -> None:
@@ -134,7 +136,7 @@ def test_a_partial_refund_leaves_a_negative_remainder() -> None:
 @pytest.mark.parametrize("tender", list(Tender))
 def test_a_refund_gives_no_change_whatever_the_tender(tender: Tender) -> None:
     with pytest.raises(ChangeNotAllowed) as excinfo:
-        settle(-1410, [Payment(tender, -1500)])
+        settle(-1410, [Payment(tender, -1411)])
     assert "ne rend pas de monnaie" in excinfo.value.fr
     assert_bilingual(excinfo)
 
