@@ -58,7 +58,7 @@ import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from caisse_verif.canonical import parse_canonical
 from caisse_verif.errors import CanonicalError, CoreGrammarError, KeyFormatError
@@ -76,6 +76,31 @@ from caisse_verif.record import (
 
 SignatureBatchChecker = Callable[[Sequence[tuple[str, str]]], list[bool]]
 """Checks a batch of ``(core, sig)`` pairs; returns one boolean per pair, in order."""
+
+
+class PendingSignatures(Protocol):
+    """Signature results still being computed (``result()`` waits for them)."""
+
+    def result(self) -> list[bool]:
+        """Wait for and return one boolean per pair, in order."""
+        ...
+
+
+@runtime_checkable
+class SignatureSubmitter(Protocol):
+    """A batch checker that can also start a batch and answer later (pipelining)."""
+
+    def __call__(self, pairs: Sequence[tuple[str, str]], /) -> list[bool]:
+        """Check a batch and wait for the answer."""
+        ...
+
+    def submit(self, pairs: Sequence[tuple[str, str]], /) -> PendingSignatures:
+        """Start checking a batch."""
+        ...
+
+
+BodyObserver = Callable[[Core, dict[str, Any] | None], None]
+"""Sees every record whose core parsed, with its body (None when not a JSON object)."""
 
 SignatureCheckerFactory = Callable[[Mapping[str, Any]], SignatureBatchChecker]
 """Builds a batch checker from a public JWK (used for the key found in the genesis record)."""
@@ -109,6 +134,7 @@ CHECKS: dict[str, tuple[str, str]] = {
 """Every check id with a short French and English title."""
 
 _TICKET_KINDS = frozenset("TXF")
+_MAX_BATCHES_IN_FLIGHT = 2
 _GT_KINDS = frozenset("TF")
 _OPS = {"SALE": 1, "REFUND": 2, "CANCEL": 3}
 _OP_NAMES = {v: k for k, v in _OPS.items()}
@@ -189,6 +215,7 @@ def verify_records(
     expect_genesis: bool = True,
     signature_checker_for_jwk: SignatureCheckerFactory | None = None,
     signature_batch_size: int = 2000,
+    body_observer: BodyObserver | None = None,
 ) -> Report:
     """Verify a journal, streaming, and report every anomaly.
 
@@ -204,6 +231,8 @@ def verify_records(
         signature_checker_for_jwk: builds a checker from the genesis JWK when
             `check_signatures` is None.
         signature_batch_size: signatures checked per call of the checker.
+        body_observer: called with each parsed core and body, for checks that need the body
+            once more (the projection check of `caisse_verif.sources`).
 
     Returns:
         The report.
@@ -216,6 +245,7 @@ def verify_records(
         expect_genesis=expect_genesis,
         batch_size=signature_batch_size,
         gt_known=expect_genesis,
+        observer=body_observer,
     )
     for record in records:
         verifier.feed(record)
@@ -292,6 +322,7 @@ class _RefIndex:
 class _Verifier:
     check_signatures: SignatureBatchChecker | None
     checker_factory: SignatureCheckerFactory | None
+    observer: BodyObserver | None
     kid: str | None
     anchor: Anchor | None
     expect_genesis: bool
@@ -300,6 +331,7 @@ class _Verifier:
     records: int = 0
     till: str | None = None
     pending: list[tuple[int | None, str, str]] = field(default_factory=list)
+    in_flight: list[tuple[list[int | None], PendingSignatures]] = field(default_factory=list)
     prev_hash: str | None = None
     last_gseq: int | None = None
     last_ts: str | None = None
@@ -330,12 +362,23 @@ class _Verifier:
     ) -> None:
         self.anomalies.append(Anomaly(gseq, check, fr, en, _show(expected), _show(found)))
 
-    def flush(self) -> None:
-        if not self.pending or self.check_signatures is None:
-            return
-        batch, self.pending = self.pending, []
-        results = self.check_signatures([(core, sig) for _, core, sig in batch])
-        for (gseq, _, _), valid in zip(batch, results, strict=True):
+    def flush(self, *, wait: bool = False) -> None:
+        checker = self.check_signatures
+        if self.pending and checker is not None:
+            batch, self.pending = self.pending, []
+            pairs = [(core, sig) for _, core, sig in batch]
+            gseqs = [gseq for gseq, _, _ in batch]
+            if isinstance(checker, SignatureSubmitter):
+                # note: the workers check this batch while the next records are read and checked
+                self.in_flight.append((gseqs, checker.submit(pairs)))
+            else:
+                self.signature_results(gseqs, checker(pairs))
+        while self.in_flight and (wait or len(self.in_flight) > _MAX_BATCHES_IN_FLIGHT):
+            gseqs, results = self.in_flight.pop(0)
+            self.signature_results(gseqs, results.result())
+
+    def signature_results(self, gseqs: list[int | None], results: list[bool]) -> None:
+        for gseq, valid in zip(gseqs, results, strict=True):
             if not valid:
                 self.add(
                     gseq,
@@ -410,6 +453,8 @@ class _Verifier:
         self._chain(core, first)
         self.check_anchor(g, thash)
 
+        if self.observer is not None:
+            self.observer(core, body if isinstance(body, dict) else None)
         op = 0
         if isinstance(body, dict):
             op = _OPS.get(body["op"], 0) if isinstance(body.get("op"), str) else 0
@@ -1031,16 +1076,18 @@ class _Verifier:
                     bad(name, running, body.get(name))
             return
         gap = before != self.gt
+        base = self.gt
         if gap:
             bad("gt_before", self.gt, body.get("gt_before"))
-        base = before if before is not None else self.gt
+            # note: after a gap (a deleted record) follow the record's own gt_before, so that one
+            # deletion gives one anomaly, unless only gt_before itself was edited
+            if before is not None and after != self.gt + total:
+                base = before
         if after != base + total:
             bad("gt_after", base + total, body.get("gt_after"))
         if abs_after != self.gt_abs + abs(total):
             bad("gt_abs_after", self.gt_abs + abs(total), body.get("gt_abs_after"))
-            # note: after a gap (deleted record) follow the record's own figures, so that one
-            # deletion gives one anomaly; otherwise keep the recomputed value
-            if gap and abs_after is not None:
+            if gap and base == before and abs_after is not None:
                 self.gt_abs = abs_after - abs(total)
         self.gt = base + total
         self.gt_abs += abs(total)
@@ -1048,7 +1095,7 @@ class _Verifier:
     # ------------------------------------------------------------------------- end
 
     def finish(self) -> Report:
-        self.flush()
+        self.flush(wait=True)
         anchor = self.anchor
         if anchor is not None:
             if anchor.till is not None and self.till is not None and anchor.till != self.till:
@@ -1148,33 +1195,42 @@ def _vat_token(vat: tuple[tuple[int, int], ...]) -> str:
 
 
 def _line_values(line: object) -> tuple[int, int, int, int, int, int | None] | None:
-    if not isinstance(line, dict):
+    # note: written out (no helper calls) because it runs for every line of every ticket
+    if type(line) is not dict:
         return None
-    qty, unit = _int(line.get("qty_milli")), _int(line.get("unit_ttc_cents"))
-    rate, ttc = _int(line.get("vat_bp")), _int(line.get("line_ttc_cents"))
-    discount = _int(line.get("discount_cents", 0))
-    ticket_discount = _int(line.get("ticket_discount_cents", 0))
-    line_ht = line.get("line_ht_cents")
+    get = line.get
+    qty, unit, rate, ttc = (
+        get("qty_milli"),
+        get("unit_ttc_cents"),
+        get("vat_bp"),
+        get("line_ttc_cents"),
+    )
+    discount, ticket_discount = get("discount_cents", 0), get("ticket_discount_cents", 0)
+    line_ht = get("line_ht_cents")
     if (
-        qty is None
-        or unit is None
-        or rate is None
-        or ttc is None
-        or discount is None
-        or ticket_discount is None
-        or (line_ht is not None and _int(line_ht) is None)
+        type(qty) is int
+        and type(unit) is int
+        and type(rate) is int
+        and type(ttc) is int
+        and type(discount) is int
+        and type(ticket_discount) is int
+        and (line_ht is None or type(line_ht) is int)
     ):
-        return None
-    return qty, unit, rate, ttc, discount + ticket_discount, _int(line_ht)
+        return qty, unit, rate, ttc, discount + ticket_discount, line_ht
+    return None
 
 
 def _vat_values(entry: object) -> tuple[int, int, int, int] | None:
-    if not isinstance(entry, dict):
+    if type(entry) is not dict:
         return None
-    values = [_int(entry.get(name)) for name in ("rate_bp", "ht", "tva", "ttc")]
-    if any(v is None for v in values):
-        return None
-    rate, ht, tva, ttc = (v for v in values if v is not None)
-    if rate < 0:
-        return None
-    return rate, ht, tva, ttc
+    get = entry.get
+    rate, ht, tva, ttc = get("rate_bp"), get("ht"), get("tva"), get("ttc")
+    if (
+        type(rate) is int
+        and type(ht) is int
+        and type(tva) is int
+        and type(ttc) is int
+        and rate >= 0
+    ):
+        return rate, ht, tva, ttc
+    return None

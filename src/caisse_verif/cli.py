@@ -39,8 +39,8 @@ from caisse_verif.record import (
 from caisse_verif.report import anomaly_lines, anomaly_to_json, format_cents, render_json_text
 from caisse_verif.report import render_text as render_report
 from caisse_verif.sources import (
+    ProjectionCheck,
     anchor_beside,
-    check_projections,
     connect_read_only,
     detect_format,
     iter_jsonl_records,
@@ -228,6 +228,7 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
         checkers.append(checker)
         return checker
 
+    projections = ProjectionCheck(path) if fmt == "sqlite" else None
     try:
         report = verify_records(
             records,
@@ -235,30 +236,31 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
             public_key_kid=jwk_thumbprint(jwk) if jwk is not None else None,
             anchor=anchor,
             signature_checker_for_jwk=checker_for if jwk is None else None,
+            body_observer=projections.observe if projections is not None else None,
         )
+        if projections is not None and (extra := projections.finish()):
+            report = _with_anomalies(report, extra)
     finally:
         for checker in checkers:
             checker.close()
-    if fmt == "sqlite":
-        extra = check_projections(path)
-        if extra:
-            report = _with_anomalies(report, extra)
-    if report.records == 0 and report.ok:
+        if projections is not None:
+            projections.close()
+    if report.ok and report.records == 0:
         raise SourceError(
             f"{path} ne contient aucun enregistrement de journal.",
             f"{path} holds no journal record.",
         )
-    _say(sys.stdout, render_json_text(report, lang) if args.json else render_report(report, lang))
-    if not report.ok:
-        return EXIT_ANOMALIES
-    if not report.signatures_checked:
+    if report.ok and not report.signatures_checked:
         raise SourceError(
             "Signatures non vérifiées : le journal n'a pas de genèse (JET 30) portant la clé "
             "publique ; donnez-la avec --key.",
             "Signatures not checked: the journal has no genesis (JET 30) carrying the public "
             "key; give it with --key.",
         )
-    return EXIT_OK
+    # note: with anomalies the report is shown even if signatures could not be checked (it
+    # says so); what was found stands either way
+    _say(sys.stdout, render_json_text(report, lang) if args.json else render_report(report, lang))
+    return EXIT_OK if report.ok else EXIT_ANOMALIES
 
 
 def _with_anomalies(report: Report, extra: list[Anomaly]) -> Report:

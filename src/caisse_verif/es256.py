@@ -6,8 +6,9 @@ depend on a till's random generator. This is the only module of caisse_verif tha
 
 Throughput: one P-256 verification costs about 70 µs on one core (about 14,000 per second), more
 than everything else the verifier does per record. `ParallelSignatureChecker` therefore splits a
-large batch between the calling process and ``cpu_count - 1`` worker processes, which receive the
-public JWKs (never key objects) and build their keys once.
+large batch between worker processes (one per CPU by default), which receive the public JWKs
+(never key objects) and build their keys once, while the calling process goes on with the other
+checks of the next records.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Self
 
@@ -166,12 +167,39 @@ def _worker_run(pairs: Sequence[tuple[str, str]]) -> list[bool]:
     return [check(core, sig) for core, sig in pairs]
 
 
+class _Done:
+    """Results computed in the calling process."""
+
+    def __init__(self, results: list[bool]) -> None:
+        self._results = results
+
+    def result(self) -> list[bool]:
+        return self._results
+
+
+class _Gathered:
+    """Results of chunks computed by worker processes, in order."""
+
+    def __init__(self, futures: list[Future[list[bool]]]) -> None:
+        self._futures = futures
+
+    def result(self) -> list[bool]:
+        results: list[bool] = []
+        for future in self._futures:
+            results.extend(future.result())
+        return results
+
+
 class ParallelSignatureChecker:
     """Check batches of ``(core, sig)`` pairs, sharing large batches with worker processes.
 
+    Calling it checks a batch and waits for the answer (the calling process takes a share).
+    `submit` hands a batch to the workers and returns at once, so that the verifier checks the
+    next records meanwhile (`caisse_verif.checks.verify_records` uses it when present).
+
     Use it as a context manager (or call `close`) to stop the workers. Batches shorter than
-    `parallel_threshold`, or a machine with one core, are checked in the calling process, and
-    the pool is started only for the first large batch.
+    `parallel_threshold`, or ``workers=0``, are checked in the calling process, and the pool
+    is started only for the first large batch.
     """
 
     def __init__(
@@ -185,8 +213,8 @@ class ParallelSignatureChecker:
 
         Args:
             jwks: the public JWKs whose signatures are accepted.
-            workers: worker processes (default: number of CPUs minus one, the calling process
-                being the last worker).
+            workers: worker processes (default: one per CPU; 0 checks everything in the
+                calling process).
             parallel_threshold: smallest batch shared with workers.
 
         Raises:
@@ -194,28 +222,43 @@ class ParallelSignatureChecker:
         """
         self._jwks = [public_jwk(load_public_jwk(jwk)) for jwk in jwks]
         self._check = make_signature_checker({str(i): j for i, j in enumerate(self._jwks)})
-        cpus = os.cpu_count() or 1
-        self._workers = max(0, cpus - 1) if workers is None else max(0, workers)
+        self._workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self._threshold = max(1, parallel_threshold)
         self._pool: Executor | None = None
 
-    def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
-        """Return one boolean per pair, in order."""
-        if self._workers == 0 or len(pairs) < self._threshold:
-            return [self._check(core, sig) for core, sig in pairs]
+    def _inline(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
+        return [self._check(core, sig) for core, sig in pairs]
+
+    def _chunks(self, pairs: Sequence[tuple[str, str]], parts: int) -> list[list[tuple[str, str]]]:
+        size = -(-len(pairs) // parts)
+        return [list(pairs[i : i + size]) for i in range(0, len(pairs), size)]
+
+    def _executor(self) -> Executor:
         if self._pool is None:
             logger.debug("starting %d signature worker(s)", self._workers)
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers, initializer=_worker_init, initargs=(self._jwks,)
             )
-        parts = self._workers + 1
-        size = -(-len(pairs) // parts)
-        chunks = [list(pairs[i : i + size]) for i in range(0, len(pairs), size)]
-        futures = [self._pool.submit(_worker_run, chunk) for chunk in chunks[1:]]
-        results = [self._check(core, sig) for core, sig in chunks[0]]
-        for future in futures:
-            results.extend(future.result())
-        return results
+        return self._pool
+
+    def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
+        """Return one boolean per pair, in order."""
+        if self._workers == 0 or len(pairs) < self._threshold:
+            return self._inline(pairs)
+        chunks = self._chunks(pairs, self._workers + 1)
+        pool = self._executor()
+        futures = [pool.submit(_worker_run, chunk) for chunk in chunks[1:]]
+        first = self._inline(chunks[0])
+        return first + _Gathered(futures).result()
+
+    def submit(self, pairs: Sequence[tuple[str, str]]) -> _Done | _Gathered:
+        """Start checking a batch; the returned object's ``result()`` gives the booleans."""
+        if self._workers == 0 or len(pairs) < self._threshold:
+            return _Done(self._inline(pairs))
+        pool = self._executor()
+        return _Gathered(
+            [pool.submit(_worker_run, chunk) for chunk in self._chunks(pairs, self._workers)]
+        )
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""

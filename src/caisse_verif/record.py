@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +46,14 @@ _SIGNED = re.compile(r"0|-?[1-9][0-9]{0,15}")
 _TS = re.compile(r"[0-9]{14}Z")
 _B64U = re.compile(r"[A-Za-z0-9_-]*")
 _HASH = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")
+_INT = r"(?:0|[1-9][0-9]{0,15})"
+_VAT_ITEM = rf"{_INT}:(?:0|-?[1-9][0-9]{{0,15}})"
+# the whole grammar at once (the fast path); the field-by-field path names what is wrong
+_CORE = re.compile(
+    rf"FR1,({_TILL.pattern}),([1-9][0-9]{{0,15}}),([{KINDS}]),([1-9][0-9]{{0,15}}),"
+    rf"([0-9]{{14}}Z),(-|{_VAT_ITEM}(?:\|{_VAT_ITEM})*),(0|-?[1-9][0-9]{{0,15}}),"
+    rf"(-|[1-9][0-9]{{0,15}}),({_HASH.pattern}),({_HASH.pattern})"
+)
 _FIELDS = (
     "version",
     "till",
@@ -141,6 +150,10 @@ def parse_ts_token(text: str) -> datetime:
     """
     if not _TS.fullmatch(text):
         raise CoreGrammarError(f"timestamp {text!r} is not YYYYMMDDHHMMSSZ")
+    return _check_ts_date(text)
+
+
+def _check_ts_date(text: str) -> datetime:
     try:
         return datetime(
             int(text[0:4]),
@@ -249,6 +262,36 @@ def parse_core(text: str) -> Core:
     Raises:
         CoreGrammarError: the text breaks the grammar; the message names the field.
     """
+    match = _CORE.fullmatch(text)
+    if match is not None:
+        till, gseq, kind, kseq, ts, vat, total, ref, bhash, prev = match.groups()
+        _check_ts_date(ts)
+        vat_items = (
+            ()
+            if vat == "-"
+            else tuple((int(r), int(t)) for r, _, t in (i.partition(":") for i in vat.split("|")))
+        )
+        if any(a[0] >= b[0] for a, b in itertools.pairwise(vat_items)):
+            raise CoreGrammarError(f"vat rates are not strictly ascending in {vat!r}")
+        core = Core(
+            VERSION,
+            till,
+            int(gseq),
+            kind,
+            int(kseq),
+            ts,
+            vat_items,
+            int(total),
+            None if ref == "-" else int(ref),
+            bhash,
+            prev,
+        )
+        if max(core.gseq, core.kseq, abs(core.total_cents), core.ref or 0) <= MAX_SAFE_INTEGER:
+            return core
+    return _parse_core_fields(text)
+
+
+def _parse_core_fields(text: str) -> Core:
     fields = text.split(",")
     if len(fields) != 11:
         raise CoreGrammarError(f"the core has {len(fields)} fields instead of 11")

@@ -31,6 +31,7 @@ _TEXT = {
         "absent": "(absent)",
         "none": "(aucune)",
         "no_gseq": "gseq ?",
+        "legend": "Contrôles en échec :",
         ":": " : ",
         ";": " ; ",
     },
@@ -52,6 +53,7 @@ _TEXT = {
         "absent": "(absent)",
         "none": "(none)",
         "no_gseq": "gseq ?",
+        "legend": "Failed checks:",
         ":": ": ",
         ";": "; ",
     },
@@ -80,8 +82,7 @@ def anomaly_lines(anomalies: Sequence[Anomaly], lang: str = "fr") -> list[str]:
     out: list[str] = []
     for anomaly in anomalies:
         where = text["no_gseq"] if anomaly.gseq is None else f"gseq {anomaly.gseq}"
-        title = CHECKS.get(anomaly.check, ("", ""))[0 if lang == "fr" else 1]
-        out.append(f"- {where} [{anomaly.check}] {title}{colon}{anomaly.message(lang)}")
+        out.append(f"- {where} [{anomaly.check}] {anomaly.message(lang)}")
         if anomaly.expected is not None or anomaly.found is not None:
             expected = text["absent"] if anomaly.expected is None else anomaly.expected
             found = text["absent"] if anomaly.found is None else anomaly.found
@@ -115,6 +116,10 @@ def render_text(report: Report, lang: str = "fr") -> str:
         lines.append(text["bad"].format(n=len(report.anomalies)))
         lines.append("")
         lines.extend(anomaly_lines(report.anomalies, lang))
+        lines += ["", text["legend"]]
+        for check in sorted({a.check for a in report.anomalies}):
+            title = CHECKS.get(check, ("?", "?"))[0 if lang == "fr" else 1]
+            lines.append(f"  {check}{colon}{title}")
     return "\n".join(lines) + "\n"
 
 

@@ -12,13 +12,13 @@ import json
 import logging
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from caisse_verif.checks import Anchor, Anomaly
 from caisse_verif.errors import SourceError
-from caisse_verif.record import StoredRecord, parse_core, ticket_number
+from caisse_verif.record import Core, StoredRecord, ticket_number
 
 logger = logging.getLogger(__name__)
 
@@ -284,9 +284,8 @@ def anchor_beside(db_path: Path) -> Anchor | None:
 def check_projections(path: Path, *, fetch_size: int = _FETCH) -> list[Anomaly]:
     """Compare the sale projections with the T and X journal bodies (nf525.md R16).
 
-    Every T or X record must have one ``sales`` row, and its ``sale_lines`` and
-    ``sale_payments`` rows, equal to its body; every projection row must have its journal
-    record. When the tables are absent, nothing is checked.
+    A pass of its own over the journal; the command line uses `ProjectionCheck` as the
+    verifier's body observer instead, to read and parse each body once.
 
     Returns:
         The ``projection.mismatch`` anomalies, in gseq order.
@@ -294,37 +293,148 @@ def check_projections(path: Path, *, fetch_size: int = _FETCH) -> list[Anomaly]:
     Raises:
         SourceError: the file is not a readable journal.
     """
-    conn = connect_read_only(path)
-    try:
-        tables = {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        if not {"sales", "sale_lines", "sale_payments"} <= tables:
-            return []
-        return _ProjectionCheck(conn, fetch_size).run()
-    except sqlite3.Error as exc:
-        raise _unreadable(path, str(exc)) from exc
-    finally:
-        conn.close()
+    with ProjectionCheck(path, fetch_size=fetch_size) as check:
+        if check.enabled:
+            try:
+                for gseq, core, body in _fetch_rows(
+                    check.connection,
+                    "SELECT gseq, core, body FROM journal ORDER BY gseq",
+                    fetch_size,
+                ):
+                    fields = _text(core).split(",", 6)
+                    if len(fields) == 7 and fields[3] in ("T", "X") and _is_count(fields[4]):
+                        check.observe_record(
+                            gseq, fields[1], fields[3], int(fields[4]), _lenient_body(body)
+                        )
+            except sqlite3.Error as exc:
+                raise _unreadable(path, str(exc)) from exc
+        return check.finish()
 
 
-class _ProjectionCheck:
-    """A merge join, by gseq, of the journal's T/X rows with the three projection tables."""
+def _is_count(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
-    def __init__(self, conn: sqlite3.Connection, fetch_size: int) -> None:
-        self._conn = conn
+
+def _fetch_rows(conn: sqlite3.Connection, sql: str, size: int) -> Iterator[tuple[Any, ...]]:
+    cursor = conn.execute(sql)
+    while rows := cursor.fetchmany(size):
+        yield from rows
+
+
+class ProjectionCheck:
+    """Compares the sale projections with the T and X bodies, in one merge join by gseq.
+
+    Every T or X record must have one ``sales`` row, and its ``sale_lines`` and
+    ``sale_payments`` rows, equal to its body; every projection row must have its journal
+    record. When the tables are absent (`enabled` is false), nothing is checked.
+
+    Pass `observe` to `caisse_verif.checks.verify_records` as ``body_observer``, then call
+    `finish`. Use it as a context manager to close its read-only connection.
+    """
+
+    def __init__(self, path: Path, *, fetch_size: int = _FETCH) -> None:
+        """Open the projections of `path`, read-only.
+
+        Raises:
+            SourceError: the file is not a readable journal.
+        """
+        self._path = path
+        self.connection = connect_read_only(path)
         self._fetch = fetch_size
         self.anomalies: list[Anomaly] = []
+        try:
+            tables = {
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                )
+            }
+            self.enabled = {"sales", "sale_lines", "sale_payments"} <= tables
+            self._streams = (
+                [_Peek(self._grouped(sql)) for sql in (_SALES_SQL, _LINES_SQL, _PAYMENTS_SQL)]
+                if self.enabled
+                else []
+            )
+        except sqlite3.Error as exc:
+            self.connection.close()
+            raise _unreadable(path, str(exc)) from exc
 
-    def _rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        cursor = self._conn.execute(sql)
-        while rows := cursor.fetchmany(self._fetch):
-            yield from rows
+    def __enter__(self) -> ProjectionCheck:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def observe(self, core: Core, body: Mapping[str, Any] | None) -> None:
+        """Check one record the verifier has parsed (non-T/X records are skipped).
+
+        Raises:
+            SourceError: the file turned out to be unreadable.
+        """
+        if self.enabled and core.kind in ("T", "X"):
+            self.observe_record(core.gseq, core.till, core.kind, core.kseq, body)
+
+    def observe_record(
+        self, gseq: int, till: str, kind: str, kseq: int, body: Mapping[str, Any] | None
+    ) -> None:
+        """Check one T or X record given by its fields and body (None: unreadable body).
+
+        Raises:
+            SourceError: the file turned out to be unreadable.
+        """
+        if not self.enabled:
+            return
+        try:
+            self._orphans_before(gseq)
+            sale, sale_lines, sale_payments = (stream.take(gseq) for stream in self._streams)
+        except sqlite3.Error as exc:
+            raise _unreadable(self._path, str(exc)) from exc
+        if body is not None:
+            self._compare(gseq, till, kind, kseq, body, sale, sale_lines, sale_payments)
+
+    def finish(self) -> list[Anomaly]:
+        """Report the projection rows left without a journal record; return every anomaly.
+
+        Raises:
+            SourceError: the file turned out to be unreadable.
+        """
+        try:
+            self._orphans_before(None)
+        except sqlite3.Error as exc:
+            raise _unreadable(self._path, str(exc)) from exc
+        return self.anomalies
+
+    def _orphans_before(self, gseq: int | None) -> None:
+        while True:
+            heads = [
+                s.key for s in self._streams if s.key is not None and (gseq is None or s.key < gseq)
+            ]
+            if not heads:
+                return
+            orphan = min(heads)
+            tables = [
+                name
+                for name, stream in zip(
+                    ("sales", "sale_lines", "sale_payments"), self._streams, strict=True
+                )
+                if stream.take(orphan) is not None
+            ]
+            self._bad(
+                orphan,
+                f"lignes {', '.join(tables)} sans enregistrement T ou X au journal",
+                f"{', '.join(tables)} rows without a T or X journal record",
+                None,
+                tables,
+            )
 
     def _grouped(self, sql: str) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
         key: int | None = None
         group: list[tuple[Any, ...]] = []
-        for row in self._rows(sql):
+        for row in _fetch_rows(self.connection, sql, self._fetch):
             if row[0] != key and group and key is not None:
                 yield key, group
                 group = []
@@ -343,72 +453,24 @@ class _ProjectionCheck:
             Anomaly(
                 gseq,
                 "projection.mismatch",
-                f"Projection différente du journal : {what_fr}.",
-                f"Projection differs from the journal: {what_en}.",
+                f"La projection ne correspond pas au journal : {what_fr}.",
+                f"The projection does not match the journal: {what_en}.",
                 show(expected),
                 show(found),
             )
         )
 
-    def run(self) -> list[Anomaly]:
-        journal = self._rows(
-            "SELECT gseq, core, body FROM journal WHERE kind IN ('T', 'X') ORDER BY gseq"
-        )
-        sales = self._grouped(_SALES_SQL)
-        lines = self._grouped(_LINES_SQL)
-        payments = self._grouped(_PAYMENTS_SQL)
-        streams = {
-            "journal": _Peek((row[0], row[1:]) for row in journal),
-            "sales": _Peek(sales),
-            "sale_lines": _Peek(lines),
-            "sale_payments": _Peek(payments),
-        }
-        while True:
-            heads = [s.key for s in streams.values() if s.key is not None]
-            if not heads:
-                break
-            gseq = min(heads)
-            entry = streams["journal"].take(gseq)
-            sale = streams["sales"].take(gseq)
-            sale_lines = streams["sale_lines"].take(gseq)
-            sale_payments = streams["sale_payments"].take(gseq)
-            self._compare(gseq, entry, sale, sale_lines, sale_payments)
-        return self.anomalies
-
     def _compare(
         self,
         gseq: int,
-        entry: Any,
+        till: str,
+        kind: str,
+        kseq: int,
+        body: Mapping[str, Any],
         sale: Any,
         sale_lines: Any,
         sale_payments: Any,
     ) -> None:
-        if entry is None:
-            tables = [
-                name
-                for name, rows in (
-                    ("sales", sale),
-                    ("sale_lines", sale_lines),
-                    ("sale_payments", sale_payments),
-                )
-                if rows is not None
-            ]
-            self._bad(
-                gseq,
-                f"lignes {', '.join(tables)} sans enregistrement T ou X au journal",
-                f"{', '.join(tables)} rows without a T or X journal record",
-                None,
-                tables,
-            )
-            return
-        core_text, raw_body = entry
-        body = _lenient_body(raw_body)
-        try:
-            core = parse_core(_text(core_text))
-        except ValueError:
-            return  # the journal check reports it (core.grammar)
-        if body is None:
-            return  # the journal check reports it (body.canonical)
         if sale is None:
             self._bad(
                 gseq,
@@ -424,8 +486,8 @@ class _ProjectionCheck:
             "operator_id", operator.get("id") if isinstance(operator, dict) else None
         )
         expected_sale = (
-            core.kind,
-            ticket_number(core.till, core.kind, core.kseq),
+            kind,
+            ticket_number(till, kind, kseq),
             body.get("op"),
             body.get("ts_utc"),
             body.get("business_date"),
@@ -433,11 +495,12 @@ class _ProjectionCheck:
             body.get("total_ttc_cents"),
             body.get("total_ht_cents"),
             refers_to.get("gseq") if isinstance(refers_to, dict) else None,
-            1 if core.kind == "X" else 0,
+            1 if kind == "X" else 0,
         )
-        for name, expected, found in zip(_SALE_COLUMNS, expected_sale, sale[0], strict=True):
-            if not _same(expected, found):
-                self._bad(gseq, f"sales.{name}", f"sales.{name}", expected, found)
+        if not _same_row(expected_sale, sale[0]):
+            for name, expected, found in zip(_SALE_COLUMNS, expected_sale, sale[0], strict=True):
+                if not _same(expected, found):
+                    self._bad(gseq, f"sales.{name}", f"sales.{name}", expected, found)
         self._compare_lines(gseq, body.get("lines"), sale_lines or [])
         self._compare_payments(gseq, body.get("payments"), sale_payments or [])
 
@@ -468,9 +531,11 @@ class _ProjectionCheck:
                 line.get("line_ht_cents"),
                 line.get("discount_cents", 0),
             )
+            if row[-1] is None:  # no discount
+                row = (*row[:-1], 0)
+            if _same_row(expected, row):
+                continue
             for name, want, got in zip(_LINE_COLUMNS, expected, row, strict=True):
-                if name == "discount_cents" and got is None:
-                    got = 0
                 if not _same(want, got):
                     self._bad(gseq, f"sale_lines[{n}].{name}", f"sale_lines[{n}].{name}", want, got)
         for n in by_n:
@@ -489,7 +554,9 @@ class _ProjectionCheck:
         )
         expected_rows = [(p.get("method"), p.get("amount_cents")) for p in body_payments]
         found_rows = [tuple(row[1:]) for row in rows]
-        if expected_rows != found_rows:
+        if len(expected_rows) != len(found_rows) or not all(
+            _same_row(e, f) for e, f in zip(expected_rows, found_rows, strict=False)
+        ):
             self._bad(
                 gseq,
                 "règlements (sale_payments)",
@@ -520,6 +587,10 @@ class _Peek:
         value = self._value
         self._advance()
         return value
+
+
+def _same_row(expected: tuple[Any, ...], found: tuple[Any, ...]) -> bool:
+    return expected == found and tuple(map(type, expected)) == tuple(map(type, found))
 
 
 def _same(expected: object, found: object) -> bool:

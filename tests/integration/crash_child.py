@@ -1,14 +1,18 @@
 """The child of the crash test: opens a till and sells in a loop until it is killed.
 
-Run as ``python -m tests.integration.crash_child DATA_DIR [SEED]`` on a data directory made by
-``make_till``. It opens the till the way the application does (migrations check, start-up
-checks, sign-in), then prints ``READY`` and, after every ``finalise`` that returned, one line
-``SALE <ticket number> <gseq>``, flushed at once: those are the sales it reports as committed.
-It never stops by itself; the parent kills it with SIGKILL.
+Run as ``python -m tests.integration.crash_child DATA_DIR [--seed N] [--wait]`` on a data
+directory made by ``make_till``. It opens the till the way the application does (migrations
+check, start-up checks, sign-in), then prints ``READY <seconds>`` and, after every ``finalise``
+that returned, one line ``SALE <ticket number> <gseq>``, flushed at once: those are the sales
+it reports as committed. It never stops by itself; the parent kills it with SIGKILL.
+
+With ``--wait`` it prints ``WAITING`` once its imports are done and opens the till only when a
+line arrives on stdin, so that a parent can let it import while it still checks the database.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 import time
@@ -18,7 +22,7 @@ from caisse.app.bootstrap import open_till
 from caisse.app.settings import Settings
 from caisse.domain.sale import Payment, Tender
 
-# Piece articles of tests/integration/conftest.py, and the one sold by weight.
+# Articles of tests/integration/conftest.py sold by the piece (sku, EAN, PLU), and by weight.
 PIECES = ("BAG", "VIN", "SAN", "3760000000024", "1")
 WEIGHED = "COMTE"
 
@@ -29,13 +33,17 @@ def _say(line: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (1, 2):
-        sys.stderr.write("usage: python -m tests.integration.crash_child DATA_DIR [SEED]\n")
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m tests.integration.crash_child")
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sales' contents")
+    parser.add_argument("--wait", action="store_true", help="wait for a line on stdin first")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    if args.wait:
+        _say("WAITING")
+        sys.stdin.readline()
     started = time.perf_counter()
-    data_dir = Path(argv[0])
-    rng = random.Random(int(argv[1]) if len(argv) == 2 else 0)
-    till = open_till(Settings(data_dir=data_dir))
+    till = open_till(Settings(data_dir=args.data_dir))
     report = till.integrity.start(till.checkout)
     if report.blocked is not None or report.anomalies:
         sys.stderr.write(f"till blocked at start: {report.blocked} {report.anomalies}\n")
@@ -51,7 +59,7 @@ def main(argv: list[str]) -> int:
             else:
                 checkout.add_item(sale, rng.choice(PIECES))
         total = sale.totals.total_ttc_cents
-        # exact change or a round note, so that some sales give change back
+        # the exact amount, or a round sum so that change is given back
         tendered = total if rng.random() < 0.5 else (total // 1000 + 1) * 1000
         sale.add_payment(Payment(Tender.CASH, tendered))
         result = checkout.finalise(cashier, sale)

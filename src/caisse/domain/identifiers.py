@@ -1,8 +1,4 @@
-"""Check digits of the identifiers a till prints or scans: SIREN, SIRET, French VAT id, GTIN/EAN.
-
-Every validator takes text as typed (spaces of any kind are ignored) and returns the compact
-form to store and print, or raises `InvalidIdentifier` with a French and an English sentence.
-"""
+"""Check digits of the identifiers a till prints or scans: SIREN, SIRET, French VAT id, GTIN."""
 
 from __future__ import annotations
 
@@ -13,6 +9,9 @@ from typing import Final
 from caisse.domain.errors import InvalidIdentifier
 
 logger = logging.getLogger(__name__)
+
+# note: every validator takes text as typed (spaces of any kind are ignored, because numbers are
+# pasted from letterheads and Kbis extracts) and returns the compact form to store and print.
 
 LA_POSTE_SIREN: Final = "356000000"
 """La Poste's establishments break Luhn; their SIRET digits sum to a multiple of 5 instead."""

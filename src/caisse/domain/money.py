@@ -1,9 +1,4 @@
-"""Money as plain `int` cents: rounding, French formatting, and parsing of typed amounts.
-
-There is deliberately no `Money` class: every amount in the domain, the journal body and the
-storage is an `int` number of euro cents, so values cross every boundary unchanged and floats
-never appear. Quantities typed by the cashier are parsed here too, into thousandths.
-"""
+"""Money as `int` cents: rounding, French formatting, parsing of typed amounts and quantities."""
 
 from __future__ import annotations
 
@@ -15,6 +10,10 @@ from caisse.domain.errors import InvalidAmount, InvalidQuantity
 from caisse.domain.units import MILLI_PER_UNIT, Unit
 
 logger = logging.getLogger(__name__)
+
+# note: there is deliberately no Money class. Every amount in the domain, the journal body and
+# the storage is an int number of euro cents, so values cross every boundary unchanged and a
+# float never appears.
 
 NBSP: Final = "\u00a0"
 """No-break space, between the amount and the euro sign (French typography, CLDR `fr`)."""

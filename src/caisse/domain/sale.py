@@ -1,9 +1,4 @@
-"""The sale aggregate, the ticket computation shared by sales and refunds, and settlement.
-
-Every amount is `int` cents, every quantity `int` thousandths, every rate `int` basis points.
-`compute_ticket` is a pure function so that a sale, its refund, a reprint and the auditor's
-verifier all get the same cents from the same inputs.
-"""
+"""The sale aggregate, the ticket computation shared by sales and refunds, and settlement."""
 
 from __future__ import annotations
 
@@ -41,6 +36,10 @@ from caisse.domain.vat import (
 )
 
 logger = logging.getLogger(__name__)
+
+# note: every amount is int cents, every quantity int thousandths, every rate int basis points.
+# compute_ticket is a pure function so that a sale, its refund, a reprint and the auditor's
+# verifier all get the same cents from the same inputs.
 
 
 class Tender(StrEnum):

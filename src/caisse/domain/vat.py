@@ -1,9 +1,4 @@
-"""French VAT: the dated rate table, HT/TVA/TTC breakdowns, and exact integer allocation.
-
-Rates are `int` basis points (2000 = 20 %). Prices are TTC (tax included), as French retail
-displays them, so the HT is derived from the TTC and the TVA is the difference: TTC is the
-amount the customer pays and must never move by a rounding.
-"""
+"""French VAT: the dated rate table, HT/TVA/TTC breakdowns, and exact integer allocation."""
 
 from __future__ import annotations
 
@@ -17,6 +12,10 @@ from caisse.domain.errors import InvalidVatRate
 from caisse.domain.money import NBSP, round_half_away
 
 logger = logging.getLogger(__name__)
+
+# note: rates are int basis points (2000 = 20 %). Prices are TTC, as French retail displays
+# them, so the HT is derived from the TTC and the TVA is the difference: the TTC is what the
+# customer pays and must never move by a rounding.
 
 BP_PER_UNIT: Final = 10_000
 """Basis points in 100 %."""

@@ -48,8 +48,11 @@ def show_error(parent: QWidget | None, exc: BaseException, lang: str = "fr") -> 
         lang: "fr" or "en", for the sentence of a `UserFacingError`.
     """
     text = error_text(exc, lang)
-    if isinstance(parent, MessageSurface):
-        parent.show_message(text, error=True)
+    # note: typed as object because mypy finds no common subclass of QWidget (Shiboken
+    # metaclass) and a Protocol (ABCMeta), and would call the branch unreachable.
+    target: object = parent
+    if isinstance(target, MessageSurface):
+        target.show_message(text, error=True)
         return text
     box = QMessageBox(parent)
     box.setObjectName("error.box")

@@ -46,10 +46,15 @@ class LoginScreen(QWidget):
     operator_did_sign_in = Signal(object)
 
     def __init__(
-        self, operators: Operators, tasks: TaskRunner, lang: str = "fr", parent: QWidget | None = None
+        self,
+        operators: Operators,
+        tasks: TaskRunner,
+        lang: str = "fr",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("login.screen")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._operators = operators
         self._tasks = tasks
         self._lang = lang
@@ -284,8 +289,8 @@ class LoginScreen(QWidget):
         self.pin_display.setText(" ".join("●" for _ in self._pin) if self._pin else "")
         ready = self._selected is not None and not self._busy
         locked = self._selected is not None and self._lock_left(self._selected.id) > 0
-        for name, key in self.pin_keys.items():
-            key.setEnabled(ready and not locked if name != "ok" else False)
+        for key in self.pin_keys.values():
+            key.setEnabled(ready and not locked)
         self.ok_button.setEnabled(ready and not locked and bool(self._pin))
 
     # ------------------------------------------------------------ lockout countdown

@@ -67,7 +67,9 @@ class QtTaskRunner(QObject):
         self._pending += 1
         self._executor.submit(self._work, fn, on_done, on_error)
 
-    def _work(self, fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: OnError) -> None:
+    def _work(
+        self, fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: OnError
+    ) -> None:
         try:
             value = fn()
         # note: the task runner is one of the three places allowed to catch everything

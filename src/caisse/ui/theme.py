@@ -38,7 +38,6 @@ QPushButton {{
     border: 2px solid {LINE};
     border-radius: 6px;
     padding: 4px 10px;
-    min-height: {TOUCH_MIN_PX - 12}px;
     font-weight: 600;
 }}
 QPushButton:pressed, QPushButton:checked {{
@@ -69,6 +68,10 @@ QPushButton[role="primary"]:disabled {{
 QPushButton[role="danger"] {{
     color: {DANGER};
     border-color: {DANGER};
+}}
+QPushButton[role="danger"]:disabled {{
+    color: #6a6a6a;
+    border: 2px dashed #8a8a8a;
 }}
 QPushButton[role="tile"] {{
     font-size: 22px;
@@ -116,6 +119,14 @@ QLabel[role="total"] {{
     font-weight: 800;
 }}
 QLabel[role="big"] {{
+    font-size: 32px;
+    font-weight: 800;
+}}
+QLabel[role="amount"] {{
+    background: #ffffff;
+    border: 2px solid {LINE};
+    border-radius: 6px;
+    padding: 2px 10px;
     font-size: 32px;
     font-weight: 800;
 }}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from pathlib import Path
 from typing import Any
 
 import rfc8785
@@ -325,7 +327,9 @@ def with_body(
     return replace(record, core=core, sig=es256.sign(key, core.encode()), body=body)
 
 
-def edit_core(record: StoredRecord, key: ec.EllipticCurvePrivateKey, **changes: str) -> StoredRecord:
+def edit_core(
+    record: StoredRecord, key: ec.EllipticCurvePrivateKey, **changes: str
+) -> StoredRecord:
     """Change core fields by name and re-sign with `key`."""
     names = ["v", "till", "gseq", "kind", "kseq", "ts", "vat", "total", "ref", "body_hash", "prev"]
     fields = record.core.split(",")
@@ -342,3 +346,101 @@ def edit_body(
     body = json.loads(record.body)
     mutate(body)
     return with_body(record, rfc8785.dumps(body), key)
+
+
+# ----------------------------------------------------------------------------- files
+
+JOURNAL_DDL = """
+CREATE TABLE journal(gseq INTEGER PRIMARY KEY, kind TEXT, kseq INTEGER, ts TEXT, core TEXT,
+                     sig TEXT, body BLOB, token_sha256 TEXT);
+"""
+PROJECTION_DDL = """
+CREATE TABLE sales(gseq INTEGER PRIMARY KEY, kind TEXT, ticket_no TEXT, op TEXT, ts_utc TEXT,
+                   business_date TEXT, operator_id TEXT, total_ttc_cents INTEGER,
+                   total_ht_cents INTEGER, refers_gseq INTEGER, training INTEGER);
+CREATE TABLE sale_lines(sale_gseq INTEGER, n INTEGER, sku TEXT, label TEXT, qty_milli INTEGER,
+                        unit_ttc_cents INTEGER, vat_bp INTEGER, line_ttc_cents INTEGER,
+                        line_ht_cents INTEGER, discount_cents INTEGER,
+                        PRIMARY KEY(sale_gseq, n));
+CREATE TABLE sale_payments(sale_gseq INTEGER, n INTEGER, method TEXT, amount_cents INTEGER,
+                           PRIMARY KEY(sale_gseq, n));
+"""
+
+
+def write_sqlite(path: Path, records: Sequence[StoredRecord], *, projections: bool = True) -> None:
+    """Write a till database the way the till's storage does (journal plus projections)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executescript(JOURNAL_DDL + (PROJECTION_DDL if projections else ""))
+        for rec in records:
+            f = rec.core.split(",")
+            gseq, kind, kseq, ts = int(f[2]), f[3], int(f[4]), f[5]
+            conn.execute(
+                "INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    gseq,
+                    kind,
+                    kseq,
+                    ts,
+                    rec.core,
+                    rec.sig,
+                    rec.body,
+                    sha(f"{rec.core},{rec.sig}".encode()),
+                ),
+            )
+            if not projections or kind not in "TX":
+                continue
+            body = json.loads(rec.body)
+            conn.execute(
+                "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    gseq,
+                    kind,
+                    f"{f[1]}-{kind}-{kseq:06d}",
+                    body["op"],
+                    body["ts_utc"],
+                    body["business_date"],
+                    body["operator"]["id"],
+                    body["total_ttc_cents"],
+                    body.get("total_ht_cents"),
+                    body.get("refers_to", {}).get("gseq"),
+                    1 if kind == "X" else 0,
+                ),
+            )
+            for line in body["lines"]:
+                conn.execute(
+                    "INSERT INTO sale_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        gseq,
+                        line["n"],
+                        line.get("sku"),
+                        line["label"],
+                        line["qty_milli"],
+                        line["unit_ttc_cents"],
+                        line["vat_bp"],
+                        line["line_ttc_cents"],
+                        line.get("line_ht_cents"),
+                        line.get("discount_cents", 0),
+                    ),
+                )
+            for n, payment in enumerate(body["payments"], start=1):
+                conn.execute(
+                    "INSERT INTO sale_payments VALUES (?, ?, ?, ?)",
+                    (gseq, n, payment["method"], payment["amount_cents"]),
+                )
+    conn.close()
+
+
+def write_jsonl(path: Path, records: Sequence[StoredRecord]) -> None:
+    """Write an archive-style journal.jsonl export."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for rec in records:
+            line = {"core": rec.core, "sig": rec.sig, "body": rec.body.decode("utf-8")}
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def write_anchor(path: Path, anchor: Anchor) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        json.dump(
+            {"till": anchor.till, "gseq": anchor.gseq, "token_sha256": anchor.token_hash}, out
+        )

@@ -64,7 +64,8 @@ def test_public_jwk_round_trip() -> None:
     jwk = es256.public_jwk(PUB)
     assert sorted(jwk) == ["crv", "kty", "x", "y"]
     assert (jwk["crv"], jwk["kty"]) == ("P-256", "EC")
-    assert len(b64u_decode(jwk["x"])) == 32 and len(b64u_decode(jwk["y"])) == 32
+    assert len(b64u_decode(jwk["x"])) == 32
+    assert len(b64u_decode(jwk["y"])) == 32
     assert es256.load_public_jwk(jwk).public_numbers() == PUB.public_numbers()
     assert es256.jwk_thumbprint(jwk) == "DOvxvJiAdIqVWIkFt5hDtCunXLF0BV4-JGv4f-ALSm0"
 
@@ -78,7 +79,8 @@ def test_public_jwk_pads_short_coordinates() -> None:
     else:
         pytest.skip("no short coordinate drawn")
     jwk = es256.public_jwk(key)
-    assert len(jwk["x"]) == 43 and len(jwk["y"]) == 43
+    assert len(jwk["x"]) == 43
+    assert len(jwk["y"]) == 43
     assert es256.load_public_jwk(jwk).public_numbers() == numbers
 
 
@@ -149,3 +151,27 @@ def test_batch_checker_with_worker_processes_keeps_order() -> None:
 def test_batch_checker_refuses_a_bad_jwk() -> None:
     with pytest.raises(KeyFormatError):
         es256.make_batch_checker({**GOOD, "y": GOOD["x"]})
+
+
+@pytest.mark.integration
+def test_verifier_pipelines_batches_to_worker_processes() -> None:
+    from dataclasses import replace
+
+    from caisse_verif.checks import SignatureSubmitter
+    from tests.unit.verif.builder import Line, standard_journal
+
+    journal = standard_journal(KEY)
+    for _ in range(30):
+        journal.sale(Line("Baguette", 1000, 105, 550))
+    records = list(journal.records)
+    records[20] = replace(records[20], sig=records[19].sig)
+    with es256.ParallelSignatureChecker([GOOD], workers=2, parallel_threshold=4) as check:
+        assert isinstance(check, SignatureSubmitter)
+        report = journal.verify(records, check_signatures=check, signature_batch_size=5)
+    assert [(a.check, a.gseq) for a in report.anomalies if a.check == "sig.invalid"] == [
+        ("sig.invalid", 21)
+    ]
+    assert {(a.check, a.gseq) for a in report.anomalies} == {
+        ("sig.invalid", 21),
+        ("chain.prev", 22),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rfc8785
@@ -55,14 +56,12 @@ TV1_CORE = (
     "FR1,TILL01,1,T,1,20260315134502Z,550:210|2000:1200,1410,-,"
     "GdZXGay0vvyc0yFoADMskW-nXveiL9jSu5r_hfTspYA,KzKX5zEdQsvRc72YwZBViYkopcM4-bxILCipmsix5UM"
 )
-TV1_SIG = (
-    "gT4_lMGTQ_BIzw9pcaODACg4QfFGfkC-F4jND3-wNw42paCa3DogObMNourPFrgCG7wGDWI231P2ir61iUhmUg"
-)
+TV1_SIG = "gT4_lMGTQ_BIzw9pcaODACg4QfFGfkC-F4jND3-wNw42paCa3DogObMNourPFrgCG7wGDWI231P2ir61iUhmUg"
 TV1_EXTRACT = "4GzO"
 TV1_NEXT_PREV = "VcOnrCIKcJKYu8P-8sIYDPJ0LX-pbnvEKqKr3aUzs10"
 
 
-def tv1_body_dict() -> dict[str, object]:
+def tv1_body_dict() -> dict[str, Any]:
     return {
         "business_date": "2026-03-15",
         "change_cents": 90,
@@ -160,7 +159,7 @@ def test_tv1_verifies_as_a_one_record_journal() -> None:
     assert (report.gt, report.gt_abs, report.head_token_hash) == (1410, 1410, TV1_NEXT_PREV)
 
 
-def tv2_body_dict() -> dict[str, object]:
+def tv2_body_dict() -> dict[str, Any]:
     """TV-2: a refund of one baguette of TV-1 (gseq 1), 13:52:40 UTC, paid back in cash."""
     return {
         "business_date": "2026-03-15",
