@@ -50,7 +50,10 @@ def canonical_json(obj: object) -> bytes:
             that is not NFC or holds a lone surrogate, a non-string key, or another type.
     """
     parts: list[str] = []
-    _encode(obj, parts, "$")
+    try:
+        _encode(obj, parts, "$")
+    except RecursionError as exc:
+        raise CanonicalError("the tree is nested too deeply") from exc
     return "".join(parts).encode("utf-8")
 
 
@@ -91,6 +94,8 @@ def parse_canonical(data: bytes) -> Any:
             again = _ENCODER.encode(obj).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise CanonicalError("lone surrogate in a string") from exc
+        except RecursionError as exc:
+            raise CanonicalError("the tree is nested too deeply") from exc
     else:
         again = canonical_json(obj)
     if again != data:

@@ -260,7 +260,10 @@ def _show(value: object) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+    except (ValueError, RecursionError):
+        return "…"
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -93,3 +93,29 @@ def test_reprints_are_d_records_with_increasing_copy_numbers(shop: TillFixture) 
     assert shop.printer.receipts[-1].copy is True
     assert shop.printer.receipts[-1].entry.gseq == copies[-1].gseq
     assert verify_data_dir(shop.data_dir).ok
+
+
+def test_training_refunds_touch_only_training_tickets(shop: TillFixture) -> None:
+    real = _sale(shop)
+    shop.till.checkout.set_training(shop.manager, True)
+    sale = shop.till.checkout.new_sale()
+    shop.till.checkout.add_item(sale, "VIN")
+    sale.add_payment(Payment(Tender.CASH, 1200))
+    practice = shop.till.checkout.finalise(shop.cashier, sale)
+    with pytest.raises(ReturnNotAllowed, match="mode école"):
+        shop.till.checkout.refund(shop.manager, real.number, None, [Payment(Tender.CASH, -1515)])
+    back = shop.till.checkout.refund(
+        shop.manager, practice.number, None, [Payment(Tender.CASH, -1200)]
+    )
+    shop.till.checkout.set_training(shop.manager, False)
+    assert back.kind == "X"
+    body = json.loads(
+        next(r["body"] for r in journal_rows(shop.data_dir) if r["gseq"] == back.gseq)
+    )
+    assert body["training"] is True
+    assert body["gt_after"] == body["gt_before"] == real.total_ttc_cents
+    with pytest.raises(ReturnNotAllowed, match="hors du mode école"):
+        shop.till.checkout.refund(
+            shop.manager, practice.number, None, [Payment(Tender.CASH, -1200)]
+        )
+    assert verify_data_dir(shop.data_dir).ok

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from caisse.ui.main_window import MainWindow
 from caisse.ui.tasks import QtTaskRunner, TaskRunner
 from tests.integration.conftest import TillFixture, make_till
+
+T = TypeVar("T")
 
 
 class QueuedTaskRunner:
@@ -22,7 +24,12 @@ class QueuedTaskRunner:
     def __init__(self) -> None:
         self.queue: list[tuple[Callable[[], Any], Callable[[Any], None], Any]] = []
 
-    def run(self, fn, on_done, on_error) -> None:
+    def run(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         self.queue.append((fn, on_done, on_error))
 
     def flush(self) -> None:
@@ -56,6 +63,12 @@ def make_window(qtbot: QtBot, shop: TillFixture, tasks: TaskRunner, **kwargs: An
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+def cell(table: QTableWidget, row: int, col: int) -> str:
+    item = table.item(row, col)
+    assert item is not None
+    return item.text()
 
 
 def button(root: QWidget, name: str) -> QPushButton:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,12 +15,14 @@ from pytestqt.qtbot import QtBot
 from caisse.domain.money import format_eur
 from caisse.services.integrity import StartupReport
 from caisse.services.jet import Jet
+from caisse.ui.main_window import MainWindow
 from caisse.ui.tasks import ImmediateTaskRunner, QtTaskRunner
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 from tests.ui.conftest import (
     QueuedTaskRunner,
     button,
+    cell,
     label,
     make_window,
     scan,
@@ -33,14 +36,18 @@ BAGUETTE_EAN = "3760000000017"  # Baguette, 1,05 €
 WINE_EAN = "3760000000024"  # Vin rouge, 12,00 €
 
 
-def t_records(data_dir: Path) -> list[dict[str, object]]:
+def t_records(data_dir: Path) -> list[dict[str, Any]]:
     return [row for row in journal_rows(data_dir) if row["kind"] == "T"]
 
 
-def lines_table(window) -> QTableWidget:
+def lines_table(window: MainWindow) -> QTableWidget:
     table = window.findChild(QTableWidget, "sale.lines")
-    assert table is not None
+    assert isinstance(table, QTableWidget)
     return table
+
+
+def confirming(window: MainWindow) -> bool:
+    return window.sale.confirming
 
 
 def test_a_sale_by_taps_ends_in_a_signed_record_matching_the_total_shown(
@@ -81,7 +88,7 @@ def test_a_sale_by_taps_ends_in_a_signed_record_matching_the_total_shown(
 
     # the next scan starts the next sale at once
     scan(qtbot, window, BAGUETTE_EAN)
-    assert not window.sale.confirming
+    assert not confirming(window)
     assert lines_table(window).rowCount() == 1
     assert label(window, "sale.total").text() == format_eur(105)
 
@@ -160,7 +167,7 @@ def test_quantity_and_weight_are_typed_before_the_code(qtbot: QtBot, shop: TillF
     scan(qtbot, window, "3*BAG")
     scan(qtbot, window, "0,532*COMTE")
     table = lines_table(window)
-    assert [table.item(r, 1).text() for r in range(2)] == ["3", "0,532\u00a0kg"]
+    assert [cell(table, r, 1) for r in range(2)] == ["3", "0,532\u00a0kg"]
     assert label(window, "sale.total").text() == format_eur(315 + 1325)
     scan(qtbot, window, "COMTE")  # sold by weight: refused without its weight
     assert "poids" in label(window, "sale.message").text()
@@ -190,7 +197,7 @@ def test_qty_buttons_change_the_selected_line(qtbot: QtBot, shop: TillFixture) -
     scan(qtbot, window, BAGUETTE_EAN)
     tap(qtbot, window, "sale.qty_plus")
     tap(qtbot, window, "sale.qty_plus")
-    assert lines_table(window).item(0, 1).text() == "3"
+    assert cell(lines_table(window), 0, 1) == "3"
     tap(qtbot, window, "sale.qty_minus")
     assert label(window, "sale.total").text() == format_eur(210)
     assert int(Jet.QUANTITY_DECREASED) in jet_codes(shop.data_dir)

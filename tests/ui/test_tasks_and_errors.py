@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -28,11 +29,15 @@ def test_qt_runner_works_on_one_thread_and_answers_on_the_gui_thread(
         workers.append(threading.get_ident())
         return i
 
+    def answer(value: int) -> None:
+        done.append((value, threading.get_ident()))
+
+    def fail() -> int:
+        return 1 // 0
+
     for i in range(5):
-        qt_runner.run(
-            lambda i=i: work(i), lambda v: done.append((v, threading.get_ident())), errors.append
-        )
-    qt_runner.run(lambda: 1 // 0, done.append, errors.append)
+        qt_runner.run(functools.partial(work, i), answer, errors.append)
+    qt_runner.run(fail, answer, errors.append)
     qtbot.waitUntil(lambda: qt_runner.pending == 0)
     assert [v for v, _ in done] == [0, 1, 2, 3, 4]  # in order
     assert {t for _, t in done} == {gui}

@@ -100,6 +100,7 @@ def _guard_writes(till: Till) -> None:
     anomalies = till.integrity.check_recent()
     if anomalies:
         first = anomalies[0]
+        till.context.anchor_frozen = True  # keep the evidence (see IntegrityService.start)
         till.context.log_event(
             Jet.INTEGRITY_DEFECT,
             {

@@ -13,6 +13,8 @@ def signature_checker(store: FileKeyStore) -> Callable[[Sequence[tuple[str, str]
 
     def check(pairs: Sequence[tuple[str, str]]) -> list[bool]:
         key = load_public_jwk(store.info().public_jwk)
-        return [verify(key, core.encode("ascii"), sig) for core, sig in pairs]
+        # note: a core is ASCII by grammar; a non-ASCII one cannot carry a valid signature and
+        # must be reported as such, not crash the start-up check.
+        return [core.isascii() and verify(key, core.encode("ascii"), sig) for core, sig in pairs]
 
     return check

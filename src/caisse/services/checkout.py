@@ -412,7 +412,18 @@ class CheckoutService:
         require(session, Right.CANCEL if cancel else Right.REFUND, approver)
         with self._till.uow() as uow:
             original, body = self._original(uow, ticket_no)
-            if original.kind != "T" or body.get("op") != "SALE":
+            # note: in training mode a refund is itself a training (X) record and may only
+            # refund a training ticket; a real ticket is never touched by a simulation.
+            supervisor = uow.state.get(TRAINING_KEY) or None
+            kind = "X" if supervisor else "T"
+            if original.kind != kind:
+                raise ReturnNotAllowed(
+                    f"Le ticket {ticket_no} ne peut pas être remboursé "
+                    + ("en mode école." if supervisor else "hors du mode école."),
+                    f"Ticket {ticket_no} cannot be refunded "
+                    + ("in training mode." if supervisor else "outside training mode."),
+                )
+            if body.get("op") != "SALE":
                 raise ReturnNotAllowed(
                     f"Le ticket {ticket_no} n'est pas une vente : il ne peut pas être remboursé.",
                     f"Ticket {ticket_no} is not a sale: it cannot be refunded.",
@@ -490,7 +501,7 @@ class CheckoutService:
                     change_cents=settlement.change_cents,
                     software=self._till.software,
                     printed=printed,
-                    training_supervisor=None,
+                    training_supervisor=supervisor,
                     refers_to=refers,
                     origins=origins,
                     reason=reason or None,
@@ -502,10 +513,10 @@ class CheckoutService:
                     total_cents=totals.total_ttc_cents,
                     vat=vat_token(totals),
                     ref=original.gseq,
-                    gt_delta=totals.total_ttc_cents,
+                    gt_delta=0 if supervisor else totals.total_ttc_cents,
                 )
 
-            entry, draft = self._till.append(uow, "T", build)
+            entry, draft = self._till.append(uow, kind, build)
             self._project(uow, entry, draft, stock_reason="return")
             self._till.commit(uow, entry)
         return self._after_commit(entry, draft, printed)

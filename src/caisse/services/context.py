@@ -39,6 +39,7 @@ class TillContext:
     software: SoftwareInfo
     signer_loader: Callable[[], Signer]
     printer: ReceiptPrinter | None = None
+    anchor_frozen: bool = False
     _signer: Signer | None = None
 
     @property
@@ -68,7 +69,7 @@ class TillContext:
         can never be ahead of a committed head unless rows were removed.
         """
         uow.commit()
-        if entry is not None:
+        if entry is not None and not self.anchor_frozen:
             self.anchor.write(AnchorValue(entry.gseq, entry.token_sha256))
 
     def event(

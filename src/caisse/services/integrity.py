@@ -102,6 +102,13 @@ class IntegrityService:
             report.unclean_stop = uow.state.get(RUNNING_KEY) == "1"
             previous_version = uow.state.get(VERSION_KEY)
             head = uow.journal.head()
+        # note: verify BEFORE writing anything. Every commit moves the head anchor, so a record
+        # written first (JET 230, 180) would overwrite the evidence of a truncated tail.
+        report.anomalies = self.check_recent()
+        if report.anomalies:
+            # note: keep the anchor where it is for the whole session, so the defect is still
+            # visible at the next start instead of being papered over by new records.
+            self._till.anchor_frozen = True
         now_token = ts_token(self._till.clock.now())
         if head is not None and now_token < head.ts:
             report.clock_went_back = True
@@ -118,8 +125,6 @@ class IntegrityService:
             self._till.log_event(
                 Jet.CRASH_RECOVERY, {"what": "unclean stop detected at start"}, clamp_clock=True
             )
-        record_fiscal_parameters(self._till)
-        report.anomalies = self.check_recent()
         if report.anomalies:
             first = report.anomalies[0]
             self._till.log_event(
@@ -143,6 +148,7 @@ class IntegrityService:
                 f"défaut d'intégrité du journal ({first.check}, gseq {first.gseq}).",
                 f"journal integrity defect ({first.check}, gseq {first.gseq}).",
             )
+        record_fiscal_parameters(self._till)
         with self._till.uow() as uow:
             entry = self._till.event(
                 uow,

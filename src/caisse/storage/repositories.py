@@ -37,7 +37,8 @@ def _entry(row: Sequence[Any]) -> JournalEntry:
         ts=row[3],
         core=row[4],
         sig=row[5],
-        body=bytes(row[6]),
+        # note: an attacker may store the body as TEXT; the bytes are what was signed.
+        body=row[6].encode("utf-8") if isinstance(row[6], str) else bytes(row[6]),
         token_sha256=row[7],
     )
 
@@ -264,7 +265,7 @@ class SqlSalesProjection:
     def returned_qty(self, original_gseq: int) -> dict[int, int]:
         body_rows = self._conn.execute(
             "SELECT j.body FROM sales s JOIN journal j ON j.gseq = s.gseq "
-            "WHERE s.refers_gseq = ? AND s.kind = 'T'",
+            "WHERE s.refers_gseq = ?",
             (original_gseq,),
         ).fetchall()
         returned: dict[int, int] = {}

@@ -33,7 +33,7 @@ class ReasonDialog(QDialog):
         self.setObjectName("reason.dialog")
         self.setWindowTitle(title)
         self.setModal(True)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         layout = QGridLayout(self)
         layout.setSpacing(12)
         heading = QLabel(question)

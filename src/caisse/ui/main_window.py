@@ -171,11 +171,12 @@ class MainWindow(QMainWindow):
         self.lock_button.setVisible(False)
         self.login.reset()
         self.stack.setCurrentWidget(self.login)
-        self.login.setFocus(Qt.FocusReason.OtherFocusReason)
         if session is not None:
             self._tasks.run(
                 lambda: self._operators.sign_out(session), _ignore, self._on_sign_out_failed
             )
+        self.login.reload()  # operators added meanwhile (caisse user add) appear
+        self.login.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_sign_out_failed(self, exc: BaseException) -> None:
         show_error(self.login, exc, self._lang)

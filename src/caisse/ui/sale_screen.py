@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -714,6 +715,7 @@ class SaleScreen(QWidget):
         self.message.setVisible(False)
 
     def _on_task_failed(self, exc: BaseException) -> None:
+        QApplication.beep()  # the cashier looks at the customer, not the screen, when scanning
         show_error(self, exc, self._lang)
         self._refresh_enabled()
         self.code_entry.setFocus()
@@ -773,7 +775,7 @@ class SaleScreen(QWidget):
         label = next((line.label for line in self._view.lines if line.n == n), "")
         dialog = self._ask_reason(
             self.tr("Annuler une ligne"),
-            self.tr("Pourquoi annuler « {label} » ?").format(label=label),
+            self.tr("Pourquoi annuler «\u00a0{label}\u00a0»\u00a0?").format(label=label),
             [
                 self.tr("Erreur de saisie"),
                 self.tr("Le client renonce"),

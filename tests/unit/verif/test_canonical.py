@@ -153,3 +153,15 @@ def test_other_values_are_refused(tree: Any) -> None:
 def test_parse_refuses_non_canonical_bytes(data: bytes) -> None:
     with pytest.raises(CanonicalError):
         parse_canonical(data)
+
+
+def test_deep_nesting_is_refused_not_crashing() -> None:
+    tree: Any = []
+    for _ in range(5000):
+        tree = [tree]
+    with pytest.raises(CanonicalError):
+        canonical_json(tree)
+    with pytest.raises(CanonicalError):
+        parse_canonical(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(CanonicalError):
+        parse_canonical(("[" * 5000 + '"é"' + "]" * 5000).encode())

@@ -717,3 +717,13 @@ def test_random_body_values_never_crash(
     records[index] = edit_body(records[index], KEY, mutate)
     report = verify(journal, records)
     assert all(a.check in CHECKS for a in report.anomalies)
+
+
+@pytest.mark.parametrize("depth", [50, 5000])
+@pytest.mark.parametrize("text", ["a", "é"])
+def test_deeply_nested_bodies_never_crash(journal: JournalBuilder, depth: int, text: str) -> None:
+    body = ('{"label":"' + text + '","x":' + "[" * depth + "]" * depth + "}").encode()
+    records = list(journal.records)
+    records[6] = with_body(records[6], body, KEY)
+    result = found(verify(journal, records))
+    assert ("jet.format", 7) in result or ("body.canonical", 7) in result

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from caisse_verif import es256
 from caisse_verif.canonical import canonical_json
@@ -16,6 +20,7 @@ from caisse_verif.checks import Anchor, verify_records
 from caisse_verif.record import (
     StoredRecord,
     b64u,
+    b64u_decode,
     body_hash,
     genesis_prev,
     signature_extract,
@@ -227,3 +232,23 @@ def test_a_key_other_than_the_rfc_key_does_not_reproduce_tv1() -> None:
     other = ec.derive_private_key(12345, ec.SECP256R1())
     assert es256.sign(other, TV1_CORE.encode()) != TV1_SIG
     assert not es256.verify(other.public_key(), TV1_CORE.encode(), TV1_SIG)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize("vector", ["TV-1", "TV-2"])
+def test_openssl_verifies_the_vectors(tmp_path: Path, vector: str) -> None:
+    core, sig = (TV1_CORE, TV1_SIG) if vector == "TV-1" else (load_tv2()["core"], load_tv2()["sig"])
+    raw = b64u_decode(sig)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    pem = rfc6979_key().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "pub.pem").write_bytes(pem)
+    (tmp_path / "sig.der").write_bytes(der)
+    (tmp_path / "core").write_bytes(core.encode())
+    tampered = tmp_path / "tampered"
+    tampered.write_bytes(core.replace(",T,", ",X,", 1).encode())
+    command = ["openssl", "dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig.der"]
+    good = subprocess.run([*command, "core"], cwd=tmp_path, capture_output=True, check=False)
+    bad = subprocess.run([*command, "tampered"], cwd=tmp_path, capture_output=True, check=False)
+    assert (good.returncode, good.stdout.strip()) == (0, b"Verified OK")
+    assert bad.returncode != 0
