@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,9 @@ INIT = [
 
 def caisse(data: Path, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CAISSE_NO_KEYRING="1")
-    env.pop(PIN_ENV := "CAISSE_PIN", None)
+    env.pop("CAISSE_PIN", None)
     if pin is not None:
-        env[PIN_ENV] = pin
+        env["CAISSE_PIN"] = pin
     return subprocess.run(
         [sys.executable, "-m", "caisse", "--data", str(data), *args],
         capture_output=True,
@@ -282,6 +283,7 @@ def test_catalog_import_and_a_weighed_sale(tmp_path: Path) -> None:
 
 def test_benchmarks_print_one_json_line() -> None:
     env = dict(os.environ, CAISSE_NO_KEYRING="1")
+    figures: dict[str, Any] = {}
     for args in (["sales", "--tickets", "30"], ["verify", "--records", "200"]):
         done = subprocess.run(
             [sys.executable, "-m", "caisse", "bench", *args],

@@ -7,12 +7,13 @@ import json
 import pytest
 
 from caisse.domain.sale import Payment, Tender
+from caisse.services.checkout import TicketResult
 from caisse.services.errors import PermissionDenied, ReturnNotAllowed, TicketNotFound
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import journal_rows, verify_data_dir
 
 
-def _sale(shop: TillFixture):
+def _sale(shop: TillFixture) -> TicketResult:
     sale = shop.till.checkout.new_sale()
     shop.till.checkout.add_item(sale, "BAG", 3000)
     shop.till.checkout.add_item(sale, "VIN")

@@ -9,7 +9,7 @@ stop) before it is stopped cleanly for the next child.
 Where the kill lands is drawn from a seeded `random.Random`: after 1..30 reported sales, after
 0..300 ms of selling, or during the child's start-up (migrations check, start-up checks,
 sign-in). The seed is printed; ``CAISSE_CRASH_SEED=<seed>`` replays the same draws (the timing
-of a real process stays real).
+of a real process stays real); ``CAISSE_CRASH_ROUNDS=<n>`` makes a longer soak run.
 
 note: a child's start-up is mostly imports (~0.4 s of ~0.7 s). The next child is spawned as
 soon as one is killed and imports while the parent checks the database; it opens the till only
@@ -51,7 +51,7 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
 ]
 
-ROUNDS = 50
+ROUNDS = int(os.environ.get("CAISSE_CRASH_ROUNDS") or 50)  # more for a soak run
 MAX_SALES = 30  # "sales" rounds: killed right after the child reported 1..30 sales
 MAX_DELAY_S = 0.300  # "delay" rounds: killed 0..300 ms after the child is ready to sell
 STARTUP_SHARE = 0.15  # "startup" rounds: killed while the child opens the till

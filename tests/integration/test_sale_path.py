@@ -9,6 +9,7 @@ import pytest
 
 from caisse.domain.errors import UnderPaid, UnknownProduct
 from caisse.domain.sale import Discount, Payment, Tender
+from caisse.services.checkout import TicketResult
 from caisse.services.errors import ClockWentBackwards, SignerUnavailable
 from caisse.services.jet import Jet
 from tests.fakes import FailingSigner, FakePrinter
@@ -16,7 +17,7 @@ from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 
 
-def _sell(shop: TillFixture, *items: tuple[str, int | None], pay: list[Payment]):
+def _sell(shop: TillFixture, *items: tuple[str, int | None], pay: list[Payment]) -> TicketResult:
     sale = shop.till.checkout.new_sale()
     for code, qty in items:
         shop.till.checkout.add_item(sale, code, qty)

@@ -321,11 +321,10 @@ def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
     """Run the auditor's verifier (caisse-verif, the same code) on this till's database."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from caisse_verif.cli import main as verif_main  # noqa: PLC0415
-
-    from caisse.keys.keystore import FileKeyStore  # noqa: PLC0415
+    from caisse.keys.keystore import FileKeyStore
+    from caisse_verif.cli import main as verif_main
 
     till = _open(args)
     try:

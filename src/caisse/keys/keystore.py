@@ -115,7 +115,7 @@ class FileKeyStore:
         jwk = public_jwk(private.public_key())
         kid = jwk_thumbprint(jwk)
         passphrase = secrets.token_urlsafe(32)
-        store = "keyring" if _keyring_store(f"{till_id}:{kid}", passphrase) else "file"  # noqa: S105
+        store = "keyring" if _keyring_store(f"{till_id}:{kid}", passphrase) else "file"
         if store == "file":
             _write_private(self.pass_path, passphrase.encode())
         pem = private.private_bytes(
@@ -151,7 +151,7 @@ class FileKeyStore:
         """
         info = self.info()
         meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-        if info.passphrase_store == "keyring":
+        if info.passphrase_store == "keyring":  # noqa: S105 - a store name, not a secret
             passphrase = _keyring_load(f"{meta.get('till', '')}:{info.kid}")
             if passphrase is None:
                 raise SignerUnavailable(

@@ -220,13 +220,13 @@ class OperatorService:
                     logger.warning(
                         "operator %s locked out after %d wrong PINs", operator_id, failed
                     )
-                    entry = self._till.event(
+                    lockout = self._till.event(
                         uow,
                         Jet.SIGN_IN,
                         {"outcome": "locked_out", "failed_attempts": failed},
                         operator={"id": record.id, "name": record.name},
                     )
-                    self._till.commit(uow, entry)
+                    self._till.commit(uow, lockout)
                     raise OperatorLocked(int(LOCKOUT.total_seconds()))
                 uow.operators.set_lockout(operator_id, failed, None)
                 uow.commit()

@@ -11,11 +11,10 @@ transaction (BEGIN IMMEDIATE) and the schema that alembic checks.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
-
-import sqlite3
 
 from caisse.domain.catalog import Product, Unit
 from caisse.services.ports import (
@@ -57,9 +56,7 @@ class SqlJournalStore:
 
     def last_kseq(self, kind: str) -> int:
         # note: served by the UNIQUE(kind, kseq) index: one B-tree descent, whatever the size.
-        row = self._conn.execute(
-            "SELECT MAX(kseq) FROM journal WHERE kind = ?", (kind,)
-        ).fetchone()
+        row = self._conn.execute("SELECT MAX(kseq) FROM journal WHERE kind = ?", (kind,)).fetchone()
         return 0 if row is None or row[0] is None else int(row[0])
 
     def append(self, entry: JournalEntry, *, gt: int, gt_abs: int) -> None:
@@ -264,8 +261,7 @@ class SqlSalesProjection:
 
     def returned_qty(self, original_gseq: int) -> dict[int, int]:
         body_rows = self._conn.execute(
-            "SELECT j.body FROM sales s JOIN journal j ON j.gseq = s.gseq "
-            "WHERE s.refers_gseq = ?",
+            "SELECT j.body FROM sales s JOIN journal j ON j.gseq = s.gseq WHERE s.refers_gseq = ?",
             (original_gseq,),
         ).fetchall()
         returned: dict[int, int] = {}
@@ -360,9 +356,7 @@ class SqlAppState:
         self._conn = conn
 
     def get(self, key: str) -> str | None:
-        row = self._conn.execute(
-            "SELECT value FROM app_state WHERE key = ?", (key,)
-        ).fetchone()
+        row = self._conn.execute("SELECT value FROM app_state WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set(self, key: str, value: str) -> None:
