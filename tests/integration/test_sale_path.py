@@ -173,3 +173,20 @@ def test_training_sales_are_x_records_outside_the_grand_total(shop: TillFixture)
     assert Jet.TRAINING_ON in codes
     assert Jet.TRAINING_OFF in codes
     assert verify_data_dir(shop.data_dir).ok
+
+
+def test_decomposed_labels_are_stored_composed(shop: TillFixture) -> None:
+    import unicodedata
+
+    from caisse.domain.catalog import Product
+
+    label = unicodedata.normalize("NFD", "Crème brûlée, « maison » 🍮")
+    with shop.till.context.uow() as uow:
+        uow.catalog.upsert_many([Product("CREME", label, 450, 1000)])
+        uow.commit()
+    _sell(shop, ("CREME", None), pay=[Payment(Tender.CASH, 450)])
+    record = journal_rows(shop.data_dir)[-1]
+    body = json.loads(record["body"])
+    assert body["lines"][0]["label"] == unicodedata.normalize("NFC", label)
+    assert len(record["core"].split(",")) == 11  # the comma of the label stays in the body
+    assert verify_data_dir(shop.data_dir).ok

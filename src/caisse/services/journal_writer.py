@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from caisse.services.errors import ClockWentBackwards, NotInitialised, SignerUnavailable
 from caisse.services.ports import Clock, JournalEntry, Signer, TillIdentity, UnitOfWork
-from caisse_verif.canonical import canonical_json
+from caisse_verif.canonical import canonical_json, nfc
 from caisse_verif.record import (
     Core,
     body_hash,
@@ -82,6 +83,21 @@ class Draft:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+def nfc_tree(value: Any) -> Any:
+    """The same tree with every string in Unicode NFC (canonical bodies refuse other forms).
+
+    note: labels typed on a Mac or imported from a CSV may arrive decomposed (NFD); the body
+    must hold the composed form so that every verifier re-canonicalises to the same bytes.
+    """
+    if isinstance(value, str):
+        return value if unicodedata.is_normalized("NFC", value) else nfc(value)
+    if isinstance(value, Mapping):
+        return {nfc_tree(k): nfc_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [nfc_tree(v) for v in value]
+    return value
+
+
 def _now_utc(clock: Clock) -> datetime:
     now = clock.now().astimezone(UTC)
     return now.replace(microsecond=0)
@@ -132,7 +148,7 @@ def append_record(
     gt_abs = 0 if head is None else head.gt_abs
     ctx = AppendContext(till, gseq, kind, kseq, now, gt, gt_abs, tz)
     draft = build(ctx)
-    body = canonical_json(draft.body)
+    body = canonical_json(nfc_tree(draft.body))
     core = format_core(
         Core(
             version=CORE_VERSION,
