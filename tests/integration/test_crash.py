@@ -205,10 +205,10 @@ class JournalFacts:
     head_gseq: int
     tickets: list[tuple[int, str]]  # T records: gseq and the ticket number of the body
     sales: dict[str, int]  # the sales projection: ticket number -> gseq
-    last_jets: list[int]  # codes of the last three J records, oldest first
+    jets: list[int]  # codes of the J records after a given gseq, in order
 
 
-def _journal_facts(db: Path) -> JournalFacts:
+def _journal_facts(db: Path, jets_after: int = 0) -> JournalFacts:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         (head_gseq,) = conn.execute("SELECT MAX(gseq) FROM journal").fetchone()
@@ -227,12 +227,13 @@ def _journal_facts(db: Path) -> JournalFacts:
             int(code)
             for (code,) in conn.execute(
                 "SELECT json_extract(CAST(body AS TEXT), '$.code') FROM journal"
-                " WHERE kind = 'J' ORDER BY gseq DESC LIMIT 3"
+                " WHERE kind = 'J' AND gseq > ? ORDER BY gseq",
+                (jets_after,),
             )
         ]
     finally:
         conn.close()
-    return JournalFacts(int(head_gseq), tickets, sales, jets[::-1])
+    return JournalFacts(int(head_gseq), tickets, sales, jets)
 
 
 def _integrity_check(db: Path) -> str:
@@ -324,7 +325,7 @@ def test_sigkill_while_selling_loses_and_corrupts_nothing(tmp_path: Path) -> Non
             # 2. The journal: chain, signatures, head anchor (which may lag, never lead).
             report = _verify(data_dir, signatures)
             assert report.ok, f"{where}: {report.anomalies}"
-            facts = _journal_facts(db)
+            facts = _journal_facts(db, jets_after=head_before)
             anchor = read_anchor(data_dir / "head.anchor")
             lag = facts.head_gseq - anchor.gseq
             assert lag >= 0, f"{where}: anchor at {anchor.gseq}, ahead of head {facts.head_gseq}"
@@ -368,11 +369,12 @@ def test_sigkill_while_selling_loses_and_corrupts_nothing(tmp_path: Path) -> Non
                 till.integrity.stop()
             finally:
                 till.close()
-            facts = _journal_facts(db)
-            expected_jets = [Jet.APP_START, Jet.APP_STOP]
-            if start.unclean_stop:
-                expected_jets.insert(0, Jet.CRASH_RECOVERY)
-            assert facts.last_jets[-len(expected_jets) :] == expected_jets, where
+            facts = _journal_facts(db, jets_after=facts.head_gseq)
+            jets = facts.jets  # what the restart wrote
+            assert jets[-2:] == [Jet.APP_START, Jet.APP_STOP], f"{where}: {jets}"
+            assert (Jet.CRASH_RECOVERY in jets) == start.unclean_stop, f"{where}: {jets}"
+            assert Jet.INTEGRITY_DEFECT not in jets, f"{where}: {jets}"
+            assert Jet.CLOCK_ANOMALY not in jets, f"{where}: {jets}"
             head_before = facts.head_gseq
             timings["restart"] += time.perf_counter() - t0
             if following is not None:

@@ -97,6 +97,7 @@ _ops = st.lists(st.tuples(_op, st.integers(0, 90)), min_size=3, max_size=15)
 class _Sold:
     number: str
     lines: dict[int, int]  # n -> line_ttc_cents, still refundable
+    kind: str = "T"  # a training refund (X) may only refund a training sale, and vice versa
 
 
 @dataclass
@@ -127,16 +128,17 @@ def _run(shop: TillFixture, state: _State, op: Op) -> None:
         sale.add_payment(Payment(op.tender, paid))
         done = checkout.finalise(shop.cashier, sale)
         state.tickets.append(done.number)
-        if done.kind == "T":
-            lines = _body(shop, done.gseq)["lines"]
-            assert isinstance(lines, list)
-            state.refundable.append(
-                _Sold(done.number, {int(li["n"]): int(li["line_ttc_cents"]) for li in lines})
-            )
+        lines = _body(shop, done.gseq)["lines"]
+        assert isinstance(lines, list)
+        state.refundable.append(
+            _Sold(done.number, {int(li["n"]): int(li["line_ttc_cents"]) for li in lines}, done.kind)
+        )
     elif isinstance(op, RefundOp):
-        if not state.refundable:
+        mode = "X" if state.training else "T"
+        candidates = [sold for sold in state.refundable if sold.kind == mode]
+        if not candidates:
             return
-        sold = state.refundable[op.pick % len(state.refundable)]
+        sold = candidates[op.pick % len(candidates)]
         ns = sorted(sold.lines)
         chosen = [n for i, n in enumerate(ns) if op.mask >> i & 1] or ns
         amount = sum(sold.lines.pop(n) for n in chosen)
