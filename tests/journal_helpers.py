@@ -30,11 +30,12 @@ def public_jwk(data_dir: Path) -> dict[str, str]:
 
 def verify_data_dir(data_dir: Path, *, use_anchor: bool = True) -> Report:
     anchor = read_anchor(data_dir / "head.anchor") if use_anchor else None
-    return verify_records(
-        iter_sqlite_records(data_dir / "caisse.sqlite"),
-        check_signatures=make_batch_checker(public_jwk(data_dir)),
-        anchor=anchor,
-    )
+    with make_batch_checker(public_jwk(data_dir)) as checker:
+        return verify_records(
+            iter_sqlite_records(data_dir / "caisse.sqlite"),
+            check_signatures=checker,
+            anchor=anchor,
+        )
 
 
 def projection_anomalies(data_dir: Path) -> list[str]:

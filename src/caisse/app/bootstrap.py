@@ -63,6 +63,10 @@ class _AnchorForTill:
     def write(self, value: AnchorValue) -> None:
         self._file().write(value)
 
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
 
 @dataclass
 class Till:
@@ -77,6 +81,12 @@ class Till:
     integrity: IntegrityService
 
     def close(self) -> None:
+        anchor = self.context.anchor
+        if isinstance(anchor, _AnchorForTill):
+            anchor.close()
+        uow = self.context.uow
+        if isinstance(uow, SqlUnitOfWorkFactory):
+            uow.close()
         self.engine.dispose()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -977,8 +979,13 @@ class Sale:
         settle(_totals(lines, ticket_discount).total_ttc_cents, payments)
 
 
-def _totals(lines: Sequence[SaleLine], ticket_discount: Discount | None) -> TicketTotals:
-    """The ticket of the lines not voided, renumbered 1..k in the order added."""
+@functools.lru_cache(maxsize=64)
+def _totals(lines: tuple[SaleLine, ...], ticket_discount: Discount | None) -> TicketTotals:
+    """The ticket of the lines not voided, renumbered 1..k in the order added.
+
+    note: memoised on the immutable lines and discount, because every mutation checks the
+    totals it would produce and finalising asks for them again.
+    """
     active = [line for line in lines if not line.voided]
     return compute_ticket(
         [line.to_input(n) for n, line in enumerate(active, start=1)], ticket_discount

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from caisse.services.errors import ClockWentBackwards, NotInitialised, SignerUnavailable
 from caisse.services.ports import Clock, JournalEntry, Signer, TillIdentity, UnitOfWork
 from caisse_verif.canonical import canonical_json, nfc
+from caisse_verif.errors import CanonicalError
 from caisse_verif.record import (
     Core,
     body_hash,
@@ -148,7 +149,11 @@ def append_record(
     gt_abs = 0 if head is None else head.gt_abs
     ctx = AppendContext(till, gseq, kind, kseq, now, gt, gt_abs, tz)
     draft = build(ctx)
-    body = canonical_json(nfc_tree(draft.body))
+    try:
+        body = canonical_json(draft.body)
+    except CanonicalError:
+        # note: most often a decomposed (NFD) label; any other defect raises again below.
+        body = canonical_json(nfc_tree(draft.body))
     core = format_core(
         Core(
             version=CORE_VERSION,

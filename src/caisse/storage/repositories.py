@@ -306,10 +306,24 @@ class SqlStockLedger:
 
 
 class SqlTillRepository:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    """The till identity; immutable once written, so it is read once per database."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, cache: dict[str, TillIdentity] | None = None
+    ) -> None:
         self._conn = conn
+        self._cache = cache if cache is not None else {}
 
     def get(self) -> TillIdentity | None:
+        cached = self._cache.get("till")
+        if cached is not None:
+            return cached
+        identity = self._read()
+        if identity is not None:
+            self._cache["till"] = identity
+        return identity
+
+    def _read(self) -> TillIdentity | None:
         row = self._conn.execute(
             "SELECT till_id, store_id, company_name, siren, siret, vat_id, address, kid, "
             "public_jwk, cert_ref, activated_at FROM till WHERE id = 1"
