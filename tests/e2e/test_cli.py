@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from caisse.app.demo import demo_products
 
@@ -73,7 +74,13 @@ def test_init_then_refuses_to_reinitialise(tmp_path: Path) -> None:
     assert (jwk["kty"], jwk["crv"], jwk["alg"]) == ("EC", "P-256", "ES256")
     assert oct((tmp_path / "till-key.p8").stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "till-key.pass").stat().st_mode & 0o777) == "0o600"
-    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "till-key.p8").read_bytes()
+    pem = (tmp_path / "till-key.p8").read_bytes()
+    assert b"ENCRYPTED PRIVATE KEY" in pem
+    # without the keystore secret the key does not parse (R43)
+    with pytest.raises(TypeError, match="encrypted"):
+        serialization.load_pem_private_key(pem, password=None)
+    with pytest.raises(ValueError, match="password"):
+        serialization.load_pem_private_key(pem, password=b"guess")
     again = caisse(tmp_path, *INIT)
     assert again.returncode == 2
     one_sentence(again.stderr)

@@ -114,3 +114,27 @@ def test_voids_and_decreases_before_payment_are_jet_events(shop: TillFixture) ->
     assert by_code[Jet.LINE_VOIDED]["detail"]["label"] == "Vin rouge"
     assert by_code[Jet.LINE_VOIDED]["detail"]["amount_cents"] == 1200
     assert by_code[Jet.TICKET_VOIDED]["detail"]["reason"] == "client parti"
+
+
+class _Drawer:
+    def __init__(self) -> None:
+        self.opened = 0
+
+    def open(self) -> None:
+        self.opened += 1
+
+
+def test_drawer_without_a_sale_needs_the_right_and_is_traced(shop: TillFixture) -> None:
+    drawer = _Drawer()
+    shop.till.context.drawer = drawer
+    with pytest.raises(PermissionDenied):
+        shop.till.checkout.open_drawer(shop.cashier, "monnaie")
+    assert drawer.opened == 0
+    with pytest.raises(InvalidInput):
+        shop.till.checkout.open_drawer(shop.manager, "  ")
+    shop.till.checkout.open_drawer(shop.cashier, "monnaie", approver=shop.manager)
+    assert drawer.opened == 1
+    event = json.loads(journal_rows(shop.data_dir)[-1]["body"])
+    assert event["code"] == Jet.OVERRIDE
+    assert event["detail"] == {"kind": "drawer_no_sale", "reason": "monnaie", "approved_by": "paul"}
+    assert event["operator"]["id"] == "marie"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 import logging
 import unicodedata
 from collections.abc import Mapping, Sequence

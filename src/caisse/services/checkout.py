@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from caisse.domain.catalog import Product, Unit
-from caisse.domain.errors import InvalidQuantity, UnderPaid, UnknownProduct
+from caisse.domain.errors import InvalidInput, InvalidQuantity, UnderPaid, UnknownProduct
 from caisse.domain.money import round_half_away
 from caisse.domain.sale import (
     Discount,
@@ -247,6 +247,34 @@ class CheckoutService:
             },
             operator=session.as_body(),
         )
+
+    def open_drawer(
+        self, session: OperatorSession, reason: str, approver: OperatorSession | None = None
+    ) -> None:
+        """Open the drawer without a sale: needs the right or a manager's PIN; always traced.
+
+        The JET 70 record is committed before the drawer opens, so an opening is never
+        untraced, even if the drawer then fails.
+
+        Raises:
+            PermissionDenied: neither the operator nor the approver holds the right.
+            InvalidInput: no reason given.
+            DrawerFailed: the drawer did not open (the event stays recorded).
+        """
+        require(session, Right.DRAWER_NO_SALE, approver)
+        if not reason.strip():
+            raise InvalidInput(
+                "Indiquez pourquoi le tiroir est ouvert sans vente.",
+                "Say why the drawer is opened without a sale.",
+            )
+        by = approver if approver is not None and not session.can(Right.DRAWER_NO_SALE) else session
+        self._till.log_event(
+            Jet.OVERRIDE,
+            {"kind": "drawer_no_sale", "reason": reason.strip(), "approved_by": by.id},
+            operator=session.as_body(),
+        )
+        if self._till.drawer is not None:
+            self._till.drawer.open()
 
     # ------------------------------------------------------------------ training mode
     def training_supervisor(self) -> str | None:

@@ -12,6 +12,7 @@ from caisse.services.jet import LABELS_FR, Jet
 from caisse.services.journal_writer import AppendContext, Draft, SoftwareInfo, append_record
 from caisse.services.ports import (
     AnchorValue,
+    CashDrawer,
     Clock,
     HeadAnchor,
     JournalEntry,
@@ -39,6 +40,7 @@ class TillContext:
     software: SoftwareInfo
     signer_loader: Callable[[], Signer]
     printer: ReceiptPrinter | None = None
+    drawer: CashDrawer | None = None
     anchor_frozen: bool = False
     _signer: Signer | None = None
 

@@ -17,7 +17,8 @@ Exception tree::
     │       ├── ClockWentBackwards
     │       ├── TicketNotFound
     │       └── ReturnNotAllowed
-    └── PrinterFailed                  (not user-facing by itself: the sale stands, JET 190)
+    ├── PrinterFailed                  (not user-facing by itself: the sale stands, JET 190)
+    └── DrawerFailed                   the drawer did not open
 """
 
 from __future__ import annotations
@@ -110,3 +111,7 @@ class ReturnNotAllowed(Refused):
 
 class PrinterFailed(CaisseError):
     """The receipt did not print; the sale stands and JET 190 is written."""
+
+
+class DrawerFailed(CaisseError):
+    """The cash drawer did not open."""

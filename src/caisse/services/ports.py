@@ -251,3 +251,13 @@ class ReceiptPrinter(Protocol):
     """
 
     def print_receipt(self, receipt: Receipt) -> None: ...
+
+
+class CashDrawer(Protocol):
+    """Opens the cash drawer (through the printer's kick pulse or a direct port).
+
+    Raises:
+        DrawerFailed: the pulse could not be sent.
+    """
+
+    def open(self) -> None: ...
