@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes.util
+
 import pytest
 
 from caisse.app import run
@@ -24,7 +26,7 @@ def test_missing_x11_libraries_are_named_with_their_packages(
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(
-        run.ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else name
+        ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else name
     )
     platform, message = run.choose_platform()
     assert message is not None
