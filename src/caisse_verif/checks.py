@@ -39,25 +39,41 @@ Check ids (stable: tests, the JSON report and the auditor's manual use them):
                     declared or supplied kid
 ``anchor.truncated``  an external head anchor says the journal reached gseq N; it ends before
 ``anchor.mismatch`` the record at the anchor's gseq has another token hash (or another till)
+``closure.mismatch`` a closure disagrees with its recomputation: a Z with the records of its
+                    gseq range (counts, VAT per rate split into sales and returns, payments
+                    net of change, cash movements, training, period and perpetual GT, first
+                    and last ticket, chain head, range, business dates), an M with the sum of
+                    the Zs written since the previous M, a Y with the sum of the Ms since the
+                    previous Y (and the list of included closures, their periods and the
+                    perpetual GT, which must match across levels)
+``closure.order``   a closure's ``ref`` (or ``previous``) is not the previous closure of its
+                    kind, or its period is not after the periods already closed
+``period.closed``   a T, F, X or P record's ``business_date`` lies in an already closed period
 ==================  ==========================================================================
 
 ``projection.mismatch`` (sale tables versus bodies) is checked by `caisse_verif.sources`,
 which reads the projections; `report` renders all of them.
 
 Money rounding is half away from zero throughout. Refunds are T bodies with ``op`` REFUND and
-negative quantities, amounts and totals. Closure kinds (Z M Y), payments (P), bills (B) and
-archives (A) pass the grammar, chain, sequence and time checks; their business checks are the
-entries of ``_KIND_CHECKS`` still to be written.
+negative quantities, amounts and totals. Payment-only records (P) must have payments adding
+up to ``total_cents`` (``payments.sum``), the core's total (``body.core``) and a business date
+in an open period. A Z covers every record after the previous Z up to the one just before
+itself; an M the Zs since the previous M; a Y the Ms since the previous Y. When the records
+do not start at the genesis (a slice), the first closure of each level whose range starts
+before the slice is not recomputed. Bills (B) and archives (A) pass the grammar, chain,
+sequence and time checks; their business checks are the entries of ``_KIND_CHECKS`` still to be
+written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from caisse_verif.canonical import parse_canonical
@@ -130,6 +146,9 @@ CHECKS: dict[str, tuple[str, str]] = {
     "anchor.truncated": ("journal tronqué", "truncated journal"),
     "anchor.mismatch": ("ancre externe différente", "external anchor differs"),
     "projection.mismatch": ("projection différente du journal", "projection differs from journal"),
+    "closure.mismatch": ("clôture différente du recalcul", "closure differs from recomputation"),
+    "closure.order": ("clôture hors séquence", "closure out of sequence"),
+    "period.closed": ("enregistrement daté d'une période close", "record dated in a closed period"),
 }
 """Every check id with a short French and English title."""
 
@@ -280,6 +299,276 @@ def _guess_gseq(core: object) -> int | None:
     return None
 
 
+# ------------------------------------------------------------------------------- closures
+
+_DATED_KINDS = frozenset("TFXP")
+_CLOSURE_KINDS = frozenset("ZMY")
+_VOID_CODES = frozenset({60, 61, 62})
+_BAD = "<malformed>"
+_PERIOD_TYPES = {"Z": "day", "M": "month", "Y": "fiscal_year"}
+_CHILD_KIND = {"M": "Z", "Y": "M"}
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _nonzero(values: Mapping[str, int]) -> dict[str, int]:
+    return {k: v for k, v in sorted(values.items()) if v}
+
+
+def _hts(entry: object) -> tuple[int, int, int] | None:
+    if not isinstance(entry, dict):
+        return None
+    ht, tva, ttc = _int(entry.get("ht")), _int(entry.get("tva")), _int(entry.get("ttc"))
+    if ht is None or tva is None or ttc is None:
+        return None
+    return ht, tva, ttc
+
+
+class _Sums:
+    """The totals a closure holds, in a normal form (zero entries dropped) for comparison.
+
+    Fed either with records (a Z's range) or with closure bodies (an M's Zs, a Y's Ms).
+    """
+
+    __slots__ = ("moves", "payments", "records", "tickets", "training", "trainings", "vat", "voids")
+
+    def __init__(self) -> None:
+        self.records: dict[str, int] = {}
+        self.tickets: dict[str, int] = {}
+        self.trainings: dict[str, int] = {}
+        self.voids: dict[str, int] = {}
+        self.vat: dict[int, list[int]] = {}
+        self.payments: dict[str, int] = {}
+        self.moves: dict[str, list[int]] = {}
+        self.training = [0, 0]
+
+    def add_record(self, kind: str, body: dict[str, Any] | None) -> None:
+        self.records[kind] = self.records.get(kind, 0) + 1
+        if body is None:
+            return
+        op = body.get("op")
+        if kind in _GT_KINDS:
+            if isinstance(op, str) and op in _OPS:
+                self.tickets[op] = self.tickets.get(op, 0) + 1
+            offset = 0 if op == "SALE" else 3
+            entries = body.get("vat")
+            for entry in entries if isinstance(entries, list) else ():
+                values = _vat_values(entry)
+                if values is None:
+                    continue
+                rate, ht, tva, ttc = values
+                slot = self.vat.setdefault(rate, [0, 0, 0, 0, 0, 0])
+                slot[offset] += ht
+                slot[offset + 1] += tva
+                slot[offset + 2] += ttc
+            payments = body.get("payments")
+            for pay in payments if isinstance(payments, list) else ():
+                if isinstance(pay, dict) and isinstance(pay.get("method"), str):
+                    amount = _int(pay.get("amount_cents"))
+                    if amount is not None:
+                        method = pay["method"]
+                        self.payments[method] = self.payments.get(method, 0) + amount
+            change = _int(body.get("change_cents", 0))
+            if change:
+                # change is handed back in cash only
+                self.payments["CASH"] = self.payments.get("CASH", 0) - change
+        elif kind == "X":
+            if isinstance(op, str) and op in _OPS:
+                self.trainings[op] = self.trainings.get(op, 0) + 1
+            self.training[0] += 1
+            self.training[1] += _int(body.get("total_ttc_cents")) or 0
+        elif kind == "P":
+            if isinstance(op, str):
+                slot = self.moves.setdefault(op, [0, 0])
+                slot[0] += 1
+                slot[1] += _int(body.get("total_cents")) or 0
+        elif kind == "J":
+            code = _int(body.get("code"))
+            if code in _VOID_CODES:
+                self.voids[str(code)] = self.voids.get(str(code), 0) + 1
+
+    def add_closure(self, body: dict[str, Any]) -> None:
+        """Add the blocks of a child closure as written (malformed parts are skipped)."""
+        counts = body.get("counts")
+        counts = counts if isinstance(counts, dict) else {}
+        for name, target in (
+            ("records", self.records),
+            ("tickets", self.tickets),
+            ("training", self.trainings),
+            ("voids", self.voids),
+        ):
+            section = counts.get(name)
+            for key, n in section.items() if isinstance(section, dict) else ():
+                if isinstance(key, str) and _int(n) is not None:
+                    target[key] = target.get(key, 0) + n
+        entries = body.get("vat")
+        for entry in entries if isinstance(entries, list) else ():
+            rate = _int(entry.get("rate_bp")) if isinstance(entry, dict) else None
+            sales = _hts(entry.get("sales")) if isinstance(entry, dict) else None
+            returns = _hts(entry.get("returns")) if isinstance(entry, dict) else None
+            if rate is None or sales is None or returns is None:
+                continue
+            slot = self.vat.setdefault(rate, [0, 0, 0, 0, 0, 0])
+            for i, value in enumerate(sales + returns):
+                slot[i] += value
+        payments = body.get("payments")
+        for pay in payments if isinstance(payments, list) else ():
+            if isinstance(pay, dict) and isinstance(pay.get("method"), str):
+                amount = _int(pay.get("amount_cents"))
+                if amount is not None:
+                    self.payments[pay["method"]] = self.payments.get(pay["method"], 0) + amount
+        moves = body.get("cash_movements")
+        for move in moves if isinstance(moves, list) else ():
+            if isinstance(move, dict) and isinstance(move.get("op"), str):
+                count, amount = _int(move.get("count")), _int(move.get("amount_cents"))
+                if count is not None and amount is not None:
+                    slot = self.moves.setdefault(move["op"], [0, 0])
+                    slot[0] += count
+                    slot[1] += amount
+        training = body.get("training")
+        if isinstance(training, dict):
+            self.training[0] += _int(training.get("count")) or 0
+            self.training[1] += _int(training.get("amount_cents")) or 0
+
+    def blocks(self) -> dict[str, object]:
+        vat: dict[int, tuple[int, ...]] = {}
+        totals = [0] * 9
+        for rate in sorted(self.vat):
+            s = self.vat[rate]
+            row = (*s, s[0] + s[3], s[1] + s[4], s[2] + s[5])
+            for i, value in enumerate(row):
+                totals[i] += value
+            if any(row):
+                vat[rate] = row
+        return {
+            "counts.records": _nonzero(self.records),
+            "counts.tickets": _nonzero(self.tickets),
+            "counts.training": _nonzero(self.trainings),
+            "counts.voids": _nonzero(self.voids),
+            "vat": vat,
+            "totals": tuple(totals),
+            "payments": _nonzero(self.payments),
+            "cash_movements": {op: tuple(v) for op, v in sorted(self.moves.items()) if any(v)},
+            "training": tuple(self.training),
+            "gt.period": totals[8],
+        }
+
+
+def _written_blocks(body: dict[str, Any]) -> dict[str, object]:
+    """The same normal form, read from a closure body as written (`_BAD` where malformed)."""
+    found: dict[str, object] = {}
+    counts = body.get("counts")
+    for name in ("records", "tickets", "training", "voids"):
+        section = counts.get(name) if isinstance(counts, dict) else None
+        if isinstance(section, dict) and all(
+            isinstance(k, str) and _int(v) is not None for k, v in section.items()
+        ):
+            found[f"counts.{name}"] = _nonzero(section)
+        else:
+            found[f"counts.{name}"] = _BAD
+    vat: dict[int, tuple[int, ...]] | str = {}
+    entries = body.get("vat")
+    for entry in entries if isinstance(entries, list) else [None]:
+        rate = _int(entry.get("rate_bp")) if isinstance(entry, dict) else None
+        parts = (
+            [_hts(entry.get(p)) for p in ("sales", "returns", "net")]
+            if isinstance(entry, dict) and rate is not None
+            else [None]
+        )
+        if rate is None or isinstance(vat, str) or any(p is None for p in parts):
+            vat = _BAD
+            break
+        row = tuple(v for part in parts if part is not None for v in part)
+        if any(row):
+            vat[rate] = row
+    found["vat"] = vat
+    totals = body.get("totals")
+    parts = (
+        [_hts(totals.get(p)) for p in ("sales", "returns", "net")]
+        if isinstance(totals, dict)
+        else [None]
+    )
+    found["totals"] = (
+        _BAD
+        if any(p is None for p in parts)
+        else tuple(v for part in parts if part is not None for v in part)
+    )
+    payments: dict[str, int] | str = {}
+    listed = body.get("payments")
+    for pay in listed if isinstance(listed, list) else [None]:
+        method = pay.get("method") if isinstance(pay, dict) else None
+        amount = _int(pay.get("amount_cents")) if isinstance(pay, dict) else None
+        if not isinstance(method, str) or amount is None or isinstance(payments, str):
+            payments = _BAD
+            break
+        payments[method] = payments.get(method, 0) + amount
+    found["payments"] = payments if isinstance(payments, str) else _nonzero(payments)
+    moves: dict[str, tuple[int, ...]] | str = {}
+    listed = body.get("cash_movements")
+    for move in listed if isinstance(listed, list) else [None]:
+        op = move.get("op") if isinstance(move, dict) else None
+        count = _int(move.get("count")) if isinstance(move, dict) else None
+        amount = _int(move.get("amount_cents")) if isinstance(move, dict) else None
+        if not isinstance(op, str) or count is None or amount is None or isinstance(moves, str):
+            moves = _BAD
+            break
+        if count or amount:
+            moves[op] = (count, amount)
+    found["cash_movements"] = moves
+    training = body.get("training")
+    pair = (
+        (_int(training.get("count")), _int(training.get("amount_cents")))
+        if isinstance(training, dict)
+        else (None, None)
+    )
+    found["training"] = _BAD if None in pair else pair
+    gt = body.get("gt")
+    period_gt = _int(gt.get("period")) if isinstance(gt, dict) else None
+    found["gt.period"] = _BAD if period_gt is None else period_gt
+    return found
+
+
+@dataclass
+class _OpenPeriod:
+    """What the next Z must hold: the records since the previous Z."""
+
+    complete: bool
+    sums: _Sums = field(default_factory=_Sums)
+    first_gseq: int | None = None
+    last_gseq: int | None = None
+    first_ticket: dict[str, Any] | None = None
+    last_ticket: dict[str, Any] | None = None
+    last_date: str | None = None
+
+
+@dataclass
+class _Closures:
+    """The verifier's memory of closures: bounded by a month of Zs and a year of Ms."""
+
+    period: _OpenPeriod
+    z_complete: bool
+    m_complete: bool
+    pending: dict[str, list[tuple[int, int, str, dict[str, Any]]]] = field(
+        default_factory=lambda: {"Z": [], "M": []}
+    )
+    last: dict[str, tuple[int, int, str, str | None]] = field(default_factory=dict)
+    closed_through: str | None = None
+
+
+def _iso_date(value: object) -> str | None:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def _month_end(day: str) -> str:
+    year, month = int(day[:4]), int(day[5:7])
+    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return (following - timedelta(days=1)).date().isoformat()
+
+
 class _RefIndex:
     """gseq → (kind, op, kseq, token digest), 42 bytes a record, first occurrence kept."""
 
@@ -351,6 +640,12 @@ class _Verifier:
     head_hash: str | None = None
     anchor_seen: bool = False
     sigs_skipped: bool = False
+    current_hash: str = ""
+    closures: _Closures = field(init=False)
+
+    def __post_init__(self) -> None:
+        complete = self.expect_genesis
+        self.closures = _Closures(_OpenPeriod(complete), complete, complete)
 
     # ------------------------------------------------------------------------- plumbing
 
@@ -459,10 +754,16 @@ class _Verifier:
         if self.observer is not None:
             self.observer(core, body if isinstance(body, dict) else None)
         op = 0
+        self.current_hash = thash
         if isinstance(body, dict):
             op = _OPS.get(body["op"], 0) if isinstance(body.get("op"), str) else 0
             self._body_core(core, body)
             _KIND_CHECKS[core.kind](self, core, body)
+        if core.kind in _CLOSURE_KINDS and not isinstance(body, dict):
+            self._closure_unreadable(core)
+        if core.kind != "Z":
+            # note: M and Y records lie in the next Z's range like any other record
+            self._in_period(core, body if isinstance(body, dict) else None, thash)
         self.refs.add(g, core.kind, op, core.kseq, digest)
         self.prev_hash = thash
         self.last_gseq = g
@@ -783,12 +1084,301 @@ class _Verifier:
                 body.get(name),
             )
 
-    def check_nothing_yet(self, core: Core, body: dict[str, Any]) -> None:
-        """Z, M, Y, P, B, A: no business check yet (grammar, chain, sequences and time only).
+    # ------------------------------------------------------------------------- closures
 
-        Extension point: Z recomputed from its records, M from Zs, Y from Ms (nf525.md §6.5),
-        nothing dated in a closed period, B linked to its settling T, A chained to the previous
-        manifest. Each goes in its own method, registered in ``_KIND_CHECKS``.
+    def _in_period(self, core: Core, body: dict[str, Any] | None, thash: str) -> None:
+        """Fold a non-closure record into the open period; dated records must be open."""
+        period = self.closures.period
+        g = core.gseq
+        if period.first_gseq is None:
+            period.first_gseq = g
+        period.last_gseq = g
+        period.sums.add_record(core.kind, body)
+        if body is None or core.kind not in _DATED_KINDS:
+            return
+        day = body.get("business_date")
+        if isinstance(day, str):
+            period.last_date = day if period.last_date is None else max(period.last_date, day)
+            closed = self.closures.closed_through
+            if closed is not None and day <= closed:
+                self.add(
+                    g,
+                    "period.closed",
+                    f"L'enregistrement est daté du {day}, période déjà clôturée (jusqu'au "
+                    f"{closed}).",
+                    f"The record is dated {day}, in a period already closed (up to {closed}).",
+                    f"> {closed}",
+                    day,
+                )
+        if core.kind in _GT_KINDS:
+            ref = {"gseq": g, "number": body.get("ticket_no"), "token_hash": thash}
+            if period.first_ticket is None:
+                period.first_ticket = ref
+            period.last_ticket = ref
+
+    def _closure_unreadable(self, core: Core) -> None:
+        """A closure whose body cannot be read: start afresh without recomputing the next one."""
+        st = self.closures
+        if core.kind == "Z":
+            # the next Z's range starts after this one; the M holding it cannot be summed
+            st.period = _OpenPeriod(complete=True)
+            st.z_complete = False
+        elif core.kind == "M":
+            st.pending["Z"] = []
+            st.z_complete = True
+            st.m_complete = False
+        else:
+            st.pending["M"] = []
+            st.m_complete = True
+        st.last[core.kind] = (core.gseq, core.kseq, self.current_hash, None)
+
+    def _mismatch(self, g: int, name: str, expected: object, found: object) -> None:
+        self.add(
+            g,
+            "closure.mismatch",
+            f"Le champ {name} de la clôture ne correspond pas à son recalcul.",
+            f"The closure field {name} does not match its recomputation.",
+            expected,
+            found,
+        )
+
+    def _order(self, g: int, fr: str, en: str, expected: object, found: object) -> None:
+        self.add(g, "closure.order", fr, en, expected, found)
+
+    def check_payment(self, core: Core, body: dict[str, Any]) -> None:
+        """P: the payments add up to the total, which is the core's; the number is the kseq."""
+        g = core.gseq
+        total = _int(body.get("total_cents"))
+        if total != core.total_cents:
+            self.add(
+                g,
+                "body.core",
+                "Le champ total_cents du corps ne correspond pas au noyau signé.",
+                "The body field total_cents does not match the signed core.",
+                core.total_cents,
+                body.get("total_cents"),
+            )
+        if "number" in body and not _is_number_of(body["number"], core.till, "P", core.kseq):
+            self.add(
+                g,
+                "body.core",
+                "Le champ number du corps ne correspond pas au noyau signé.",
+                "The body field number does not match the signed core.",
+                ticket_number(core.till, "P", core.kseq),
+                body["number"],
+            )
+        payments = body.get("payments")
+        amounts = [
+            _int(p.get("amount_cents")) if isinstance(p, dict) else None
+            for p in (payments if isinstance(payments, list) else [None])
+        ]
+        if None in amounts or sum(a or 0 for a in amounts) != core.total_cents:
+            self.add(
+                g,
+                "payments.sum",
+                "Les montants du mouvement de caisse ne font pas son total.",
+                "The cash movement's amounts do not add up to its total.",
+                core.total_cents,
+                payments,
+            )
+
+    def check_closure(self, core: Core, body: dict[str, Any]) -> None:
+        """Z, M, Y: recompute, check the order of closures and the grand totals."""
+        st = self.closures
+        kind, g = core.kind, core.gseq
+        period = body.get("period")
+        start = _iso_date(period.get("from")) if isinstance(period, dict) else None
+        end = _iso_date(period.get("to")) if isinstance(period, dict) else None
+        if (
+            start is None
+            or end is None
+            or start > end
+            or not isinstance(period, dict)
+            or period.get("type") != _PERIOD_TYPES[kind]
+        ):
+            self._mismatch(g, "period", f"{{type: {_PERIOD_TYPES[kind]}, from, to}}", period)
+            start = end = None
+        elif kind == "Z" and (period.get("business_date") != start or start != end):
+            self._mismatch(g, "period", "business_date = from = to", period)
+        elif kind == "M" and (
+            start[8:] != "01" or end != _month_end(start) or period.get("month") != start[:7]
+        ):
+            self._mismatch(g, "period", "one calendar month", period)
+        self._closure_order(core, body, start)
+        if kind == "Z":
+            self._recompute_z(core, body, end)
+        else:
+            self._recompute_sum(core, body, start, end)
+        self._closure_core(core, body)
+        # grand totals: the perpetual GT must match the journal's, at every level
+        gt = body.get("gt")
+        if self.gt_known:
+            for name, running in (("perpetual", self.gt), ("perpetual_abs", self.gt_abs)):
+                found = gt.get(name) if isinstance(gt, dict) else None
+                if _int(found) != running:
+                    self._mismatch(g, f"gt.{name}", running, found)
+        if self.last_gseq == g - 1 and self.prev_hash is not None:
+            head = {"gseq": g - 1, "token_hash": self.prev_hash}
+            if body.get("chain_head") != head:
+                self._mismatch(g, "chain_head", head, body.get("chain_head"))
+        # remember it
+        st.last[kind] = (g, core.kseq, self.current_hash, end)
+        if end is not None and (st.closed_through is None or end > st.closed_through):
+            st.closed_through = end
+        if kind == "Z":
+            st.period = _OpenPeriod(complete=True)
+            st.pending["Z"].append((g, core.kseq, self.current_hash, body))
+        elif kind == "M":
+            st.pending["Z"] = []
+            st.z_complete = True
+            st.pending["M"].append((g, core.kseq, self.current_hash, body))
+        else:
+            st.pending["M"] = []
+            st.m_complete = True
+
+    def _closure_order(self, core: Core, body: dict[str, Any], start: str | None) -> None:
+        st = self.closures
+        kind, g = core.kind, core.gseq
+        last = st.last.get(kind)
+        if last is None and not self.expect_genesis:
+            return  # a slice: the previous closure of this kind is before it
+        expected_ref = None if last is None else last[0]
+        if core.ref != expected_ref:
+            self._order(
+                g,
+                f"La clôture {kind} ne cite pas la clôture {kind} précédente (ref).",
+                f"The {kind} closure does not refer to the previous {kind} closure (ref).",
+                expected_ref,
+                core.ref,
+            )
+        expected_prev = (
+            None if last is None else {"gseq": last[0], "kseq": last[1], "token_hash": last[2]}
+        )
+        if body.get("previous") != expected_prev:
+            self._order(
+                g,
+                f"Le champ previous ne décrit pas la clôture {kind} précédente.",
+                f"The field previous does not describe the previous {kind} closure.",
+                expected_prev,
+                body.get("previous"),
+            )
+        bound = st.closed_through if kind == "Z" else (None if last is None else last[3])
+        if start is not None and bound is not None and start <= bound:
+            self._order(
+                g,
+                f"La période de la clôture {kind} commence dans une période déjà clôturée.",
+                f"The {kind} closure's period starts in an already closed period.",
+                f"> {bound}",
+                start,
+            )
+
+    def _recompute_z(self, core: Core, body: dict[str, Any], end: str | None) -> None:
+        period = self.closures.period
+        g = core.gseq
+        if not period.complete:
+            return  # a slice: the range started before the first record read
+        found = _written_blocks(body)
+        for name, expected in period.sums.blocks().items():
+            if found[name] != expected:
+                self._mismatch(g, name, expected, found[name])
+        for name, value in (
+            ("gseq_from", period.first_gseq),
+            ("gseq_to", period.last_gseq),
+            ("first_ticket", period.first_ticket),
+            ("last_ticket", period.last_ticket),
+        ):
+            if body.get(name) != value:
+                self._mismatch(g, name, value, body.get(name))
+        if end is not None and period.last_date is not None and period.last_date > end:
+            self._mismatch(g, "period", f">= {period.last_date}", end)
+
+    def _recompute_sum(
+        self, core: Core, body: dict[str, Any], start: str | None, end: str | None
+    ) -> None:
+        st = self.closures
+        kind, g = core.kind, core.gseq
+        child = _CHILD_KIND[kind]
+        complete = st.z_complete if kind == "M" else st.m_complete
+        if not complete:
+            return
+        children = st.pending[child]
+        included = [
+            {"kind": child, "kseq": k, "gseq": cg, "token_hash": h} for cg, k, h, _ in children
+        ]
+        if body.get("included") != included:
+            self._mismatch(g, "included", included, body.get("included"))
+        sums = _Sums()
+        for _, _, _, child_body in children:
+            sums.add_closure(child_body)
+        found = _written_blocks(body)
+        for name, expected in sums.blocks().items():
+            if found[name] != expected:
+                self._mismatch(g, name, expected, found[name])
+        firsts = [c[3].get("first_ticket") for c in children if c[3].get("first_ticket")]
+        lasts = [c[3].get("last_ticket") for c in children if c[3].get("last_ticket")]
+        froms = [c[3].get("gseq_from") for c in children if c[3].get("gseq_from") is not None]
+        tos = [c[3].get("gseq_to") for c in children if c[3].get("gseq_to") is not None]
+        for name, value in (
+            ("first_ticket", firsts[0] if firsts else None),
+            ("last_ticket", lasts[-1] if lasts else None),
+            ("gseq_from", froms[0] if froms else None),
+            ("gseq_to", tos[-1] if tos else None),
+        ):
+            if body.get(name) != value:
+                self._mismatch(g, name, value, body.get(name))
+        for cg, _, _, child_body in children:
+            child_period = child_body.get("period")
+            c_from = _iso_date(child_period.get("from")) if isinstance(child_period, dict) else None
+            c_to = _iso_date(child_period.get("to")) if isinstance(child_period, dict) else None
+            if start is None or end is None or c_from is None or c_to is None:
+                continue
+            if c_from < start or c_to > end:
+                self._mismatch(g, "period", f"{start}/{end} holding gseq {cg}", f"{c_from}/{c_to}")
+        if children:
+            last_gt = children[-1][3].get("gt")
+            last_perpetual = last_gt.get("perpetual") if isinstance(last_gt, dict) else None
+            gt = body.get("gt")
+            found_perpetual = gt.get("perpetual") if isinstance(gt, dict) else None
+            if found_perpetual != last_perpetual:
+                self._mismatch(g, "gt.perpetual", last_perpetual, found_perpetual)
+
+    def _closure_core(self, core: Core, body: dict[str, Any]) -> None:
+        g = core.gseq
+        mismatches: list[tuple[str, object, object]] = []
+        gt = body.get("gt")
+        period_gt = gt.get("period") if isinstance(gt, dict) else None
+        if _int(period_gt) != core.total_cents:
+            mismatches.append(("gt.period", core.total_cents, period_gt))
+        entries = body.get("vat")
+        pairs: list[tuple[int, int]] | None = []
+        for entry in entries if isinstance(entries, list) else [None]:
+            rate = _int(entry.get("rate_bp")) if isinstance(entry, dict) else None
+            net = _hts(entry.get("net")) if isinstance(entry, dict) else None
+            if rate is None or net is None or pairs is None:
+                pairs = None
+                break
+            pairs.append((rate, net[2]))
+        if pairs is None or tuple(pairs) != core.vat:
+            mismatches.append(("vat", _vat_token(core.vat), entries))
+        if "number" in body and not _is_number_of(body["number"], core.till, core.kind, core.kseq):
+            mismatches.append(
+                ("number", ticket_number(core.till, core.kind, core.kseq), body["number"])
+            )
+        for name, expected, found in mismatches:
+            self.add(
+                g,
+                "body.core",
+                f"Le champ {name} du corps ne correspond pas au noyau signé.",
+                f"The body field {name} does not match the signed core.",
+                expected,
+                found,
+            )
+
+    def check_nothing_yet(self, core: Core, body: dict[str, Any]) -> None:
+        """B, A: no business check yet (grammar, chain, sequences and time only).
+
+        Extension point: B linked to its settling T, A chained to the previous manifest. Each
+        goes in its own method, registered in ``_KIND_CHECKS``.
         """
 
     # ------------------------------------------------------------------------- details
@@ -1153,10 +1743,10 @@ _KIND_CHECKS: dict[str, _KindCheck] = {
     "F": _Verifier.check_ticket,
     "D": _Verifier.check_copy,
     "J": _Verifier.check_jet,
-    "Z": _Verifier.check_nothing_yet,
-    "M": _Verifier.check_nothing_yet,
-    "Y": _Verifier.check_nothing_yet,
-    "P": _Verifier.check_nothing_yet,
+    "Z": _Verifier.check_closure,
+    "M": _Verifier.check_closure,
+    "Y": _Verifier.check_closure,
+    "P": _Verifier.check_payment,
     "B": _Verifier.check_nothing_yet,
     "A": _Verifier.check_nothing_yet,
 }

@@ -1,4 +1,4 @@
-"""`caisse bench sales|verify`: figures as one JSON line, with same-run baselines.
+"""`caisse bench sales|verify|close`: figures as one JSON line, with same-run baselines.
 
 Benchmarks are not tests: they measure, print and never assert (architecture.md §3.4).
 """
@@ -12,7 +12,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,81 @@ def bench_verify(records: int) -> dict[str, Any]:
     }
 
 
+class _SteppedClock:
+    """A clock the benchmark moves by hand, so that a whole day of tickets fits in one date."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+
+def bench_close(tickets: int) -> dict[str, Any]:
+    """Z over one business day of `tickets` three-line tickets, with a read-and-parse baseline.
+
+    The baseline reads the day's record bodies and parses them, the floor of any closure that
+    recomputes its figures from the journal (the only source of truth).
+    """
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
+        till, session = _new_till(Path(tmp))
+        try:
+            # the day after activation, from 07:00 UTC, a ticket every 5 s (7 h for 5,000)
+            tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+            clock = _SteppedClock(
+                datetime(tomorrow.year, tomorrow.month, tomorrow.day, 7, tzinfo=UTC)
+            )
+            till.context.clock = clock
+            with till.context.uow() as uow:
+                head = uow.journal.head()
+            first = 1 if head is None else head.gseq + 1
+            done = 0
+            while done < tickets:
+                batch = min(2000, tickets - done)
+                with till.context.uow() as uow:
+                    entry = None
+                    for _ in range(batch):
+                        clock.current += timedelta(seconds=5)
+                        sale = _three_line_sale(till).finalise()
+                        build = till.checkout.build_sale(session, sale, "T", None, "none")
+                        entry, draft = till.context.append(uow, "T", build)
+                        project_ticket(uow, entry, draft, "sale")
+                    till.context.commit(uow, entry)
+                done += batch
+            clock.current += timedelta(minutes=30)
+            t0 = time.perf_counter()
+            with till.context.uow() as uow:
+                parsed = sum(1 for e in uow.journal.iter_from(first) if json.loads(e.body))
+            baseline_ms = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            report = till.closures.x_report()
+            x_ms = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            [z] = till.closures.close_day(session)
+            z_ms = (time.perf_counter() - t0) * 1000
+            body = till.closures.closure_body(z.gseq)
+        finally:
+            till.close()
+    return {
+        "bench": "close",
+        "tickets": tickets,
+        "lines_per_ticket": 3,
+        "z_ms": round(z_ms, 1),
+        "x_report_ms": round(x_ms, 1),
+        "baseline_read_parse_ms": round(baseline_ms, 1),
+        "z_over_baseline": round(z_ms / baseline_ms, 2),
+        "records_read": parsed,
+        "z_tickets": body["counts"]["tickets"]["SALE"],
+        "z_matches_x": body["gt"]["period"] == report["gt"]["period"],
+        "target": "z_ms <= 300",
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.bench_command == "close":
+        return bench_close(args.tickets)
     if args.bench_command == "sales":
         sizes = [int(s) for s in str(args.journal_sizes).split(",") if s.strip()]
         return bench_sales(args.tickets, sizes or [1000])

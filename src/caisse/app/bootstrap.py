@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,14 @@ from sqlalchemy import Engine
 
 from caisse.app.build_info import software_info
 from caisse.app.clock import SystemClock
+from caisse.app.printing import Printing, build_printing
 from caisse.app.settings import Settings
 from caisse.keys.keystore import FileKeyStore
 from caisse.keys.verify import signature_checker
 from caisse.services.activation import GeneratedKey
+from caisse.services.cash import CashService
 from caisse.services.checkout import CheckoutService
+from caisse.services.closures import ClosureService
 from caisse.services.context import TillContext
 from caisse.services.integrity import IntegrityService
 from caisse.services.operators import OperatorService
@@ -79,8 +83,13 @@ class Till:
     checkout: CheckoutService
     operators: OperatorService
     integrity: IntegrityService
+    printing: Printing | None = None
+    closures: ClosureService = field(kw_only=True)
+    cash: CashService = field(kw_only=True)
 
     def close(self) -> None:
+        if self.printing is not None:
+            self.printing.close()
         anchor = self.context.anchor
         if isinstance(anchor, _AnchorForTill):
             anchor.close()
@@ -118,17 +127,26 @@ def open_till(
     printer: ReceiptPrinter | None = None,
     anchor: HeadAnchor | None = None,
     signer: Signer | None = None,
+    simulators: bool = False,
 ) -> Till:
     """Open (and migrate) the database of a data directory and wire the services.
 
+    The printer (and its drawer) come from `settings.printer` unless `printer` is injected;
+    the default `sim:` only runs with `simulators=True` (`caisse run`), so the command line
+    and the tests print nothing unless a real printer is configured.
+
     Raises:
         DatabaseUnusable: the database cannot be opened or migrated.
+        InvalidInput: the configured printer URL is unusable.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_path)
     upgrade_database(engine)
     uow = SqlUnitOfWorkFactory(engine)
     keys = FileKeyStore(settings.data_dir)
+    printing = None if printer is not None else build_printing(settings, simulators=simulators)
+    if printing is not None:
+        printer = printing.receipts
     context = TillContext(
         uow=uow,
         clock=clock or SystemClock(),
@@ -137,9 +155,29 @@ def open_till(
         software=software_info(settings.cert_ref),
         signer_loader=keys.load_signer,
         printer=printer,
+        drawer=printing.drawer if printing is not None else None,
     )
     if signer is not None:
         context._signer = signer
     checkout = CheckoutService(context, discount_cap_bp=settings.discount_cap_bp)
     integrity = IntegrityService(context, signature_checker(keys))
-    return Till(settings, engine, context, keys, checkout, OperatorService(context), integrity)
+    closures = ClosureService(
+        context,
+        fiscal_year_start=settings.fiscal_year_start,
+        max_day=timedelta(hours=settings.business_day_max_hours),
+    )
+    # note: every sale and refund first writes the closures that are due and is refused in a
+    # closed period (nf525.md §6.5); cash operations call the same guard themselves.
+    checkout.before_record = closures.before_sale
+    return Till(
+        settings,
+        engine,
+        context,
+        keys,
+        checkout,
+        OperatorService(context),
+        integrity,
+        printing,
+        closures=closures,
+        cash=CashService(context, closures),
+    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
 from caisse.app.settings import Settings, default_data_dir, load_settings
+from caisse.domain.cash import CASH, CashCount, CashOp, parse_count_item, parse_whole
 from caisse.domain.errors import (
     CaisseError,
     InvalidInput,
@@ -26,6 +27,7 @@ from caisse.domain.errors import (
 from caisse.domain.money import format_eur
 from caisse.domain.sale import Payment, Tender
 from caisse.services.activation import ActivationRequest, activate, record_fiscal_parameters
+from caisse.services.cash import CashResult
 from caisse.services.checkout import TicketResult
 from caisse.services.errors import NotInitialised, TillBlocked
 from caisse.services.jet import Jet
@@ -319,6 +321,216 @@ def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- cash and closures
+
+
+def _cash_count(args: argparse.Namespace) -> CashCount:
+    """The cash counted: `--count 20e:3 ...` by denomination, or `--amount CENTS`."""
+    if args.count and args.amount is not None:
+        raise InvalidInput(
+            "Donnez soit le détail des coupures (--count), soit un montant (--amount).",
+            "Give either the denominations (--count) or an amount (--amount), not both.",
+        )
+    if args.count:
+        return CashCount.of_pieces(parse_count_item(item) for item in args.count)
+    if args.amount is not None:
+        cents = parse_whole(args.amount, "Montant", "amount", limit=99_999_999_999)
+        return CashCount.of_amount(cents)
+    raise InvalidInput(
+        "Comptez les espèces : --count COUPURE:NOMBRE (par ex. 20e:3) ou --amount CENTIMES.",
+        "Count the cash: --count DENOMINATION:NUMBER (e.g. 20e:3) or --amount CENTS.",
+    )
+
+
+def _tender_counts(items: Sequence[str] | None) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for item in items or ():
+        method, sep, cents = item.partition(":")
+        try:
+            tender = Tender(method.strip().upper())
+        except ValueError:
+            tender = None
+        if not sep or tender is None or tender.value == CASH:
+            names = ", ".join(t.value for t in Tender if t.value != CASH)
+            raise InvalidInput(
+                f"Moyen compté invalide : {item!r} (METHODE:CENTIMES avec {names} ; les "
+                "espèces se comptent avec --count ou --amount).",
+                f"Invalid counted tender: {item!r} (METHOD:CENTS with {names}; cash is counted "
+                "with --count or --amount).",
+            )
+        counted[tender.value] = counted.get(tender.value, 0) + parse_whole(
+            cents, "Montant compté", "counted amount", limit=99_999_999_999
+        )
+    return counted
+
+
+def _cash_lines(result: CashResult) -> list[str]:
+    details = result.details
+    lines = [f"{result.op} {result.number}  Seq {result.gseq}  Sig {result.extract}"]
+    if result.amount_cents:
+        lines.append(f"Montant : {format_eur(result.amount_cents)}")
+    if "count" in details:
+        lines.append(f"Compté en espèces : {format_eur(details['count']['cash_cents'])}")
+    difference = details.get("opening_difference_cents")
+    if difference is not None:
+        lines.append(f"Écart avec la dernière clôture de caisse : {format_eur(difference)}")
+    for tender in details.get("tenders", ()):
+        counted = tender["counted_cents"]
+        shown = "non compté"
+        if counted is not None:
+            gap = format_eur(tender["difference_cents"])
+            shown = f"compté {format_eur(counted):>14}  écart {gap}"
+        lines.append(
+            f"{tender['method']:<13} attendu {format_eur(tender['expected_cents']):>14}  {shown}"
+        )
+    if result.drawer_error:
+        lines.append(f"Le tiroir ne s'est pas ouvert : {result.drawer_error}")
+    return lines
+
+
+def cmd_cash_open(args: argparse.Namespace, out: Output) -> int:
+    count = _cash_count(args)
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        result = till.cash.open_session(session, count, note=args.note or "")
+    finally:
+        till.close()
+    out.result(result.as_json(), _cash_lines(result))
+    return 0
+
+
+def _cash_movement(args: argparse.Namespace, out: Output, op: CashOp) -> int:
+    cents = parse_whole(args.amount, "Montant", "amount", limit=99_999_999_999)
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        approver = None
+        if args.approver:
+            approver = _sign_in(till, args.approver, _pin(args, "approver_pin"))
+        result = till.cash.movement(session, op, cents, args.reason or "", approver)
+    finally:
+        till.close()
+    out.result(result.as_json(), _cash_lines(result))
+    return 0
+
+
+def cmd_cash_in(args: argparse.Namespace, out: Output) -> int:
+    return _cash_movement(args, out, CashOp.CASH_IN)
+
+
+def cmd_cash_out(args: argparse.Namespace, out: Output) -> int:
+    op = {"safe": CashOp.SAFE_DROP, "bank": CashOp.BANK_DEPOSIT}.get(args.to, CashOp.CASH_OUT)
+    return _cash_movement(args, out, op)
+
+
+def cmd_cash_count(args: argparse.Namespace, out: Output) -> int:
+    count = _cash_count(args)
+    others = _tender_counts(args.tender)
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        result = till.cash.count(session, count, others, args.justification)
+    finally:
+        till.close()
+    out.result(result.as_json(), _cash_lines(result))
+    return 0
+
+
+def _totals_lines(report: dict[str, Any]) -> list[str]:
+    net = report["totals"]["net"]
+    lines = [
+        f"Tickets : {report['counts']['tickets']['SALE']} vente(s), "
+        f"{report['counts']['tickets']['REFUND']} remboursement(s), "
+        f"{report['counts']['tickets']['CANCEL']} annulation(s)",
+        f"CA TTC net : {format_eur(net['ttc'])}  (HT {format_eur(net['ht'])}, "
+        f"TVA {format_eur(net['tva'])})",
+    ]
+    for vat in report["vat"]:
+        lines.append(
+            f"  TVA {vat['rate_bp'] / 100:g} % : TTC {format_eur(vat['net']['ttc'])} "
+            f"(ventes {format_eur(vat['sales']['ttc'])}, retours "
+            f"{format_eur(vat['returns']['ttc'])})"
+        )
+    for pay in report["payments"]:
+        lines.append(f"  {pay['method']:<13} {format_eur(pay['amount_cents'])}")
+    training = report["training"]
+    if training["count"]:
+        lines.append(
+            f"Mode école (hors GT) : {training['count']} ticket(s), "
+            f"{format_eur(training['amount_cents'])}"
+        )
+    gt = report["gt"]
+    lines.append(
+        f"GT période {format_eur(gt['period'])}  GT perpétuel {format_eur(gt['perpetual'])}  "
+        f"GT perpétuel absolu {format_eur(gt['perpetual_abs'])}"
+    )
+    return lines
+
+
+def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        _require_initialised(till)
+        report = till.closures.x_report(cash_session=till.cash.session_status())
+    finally:
+        till.close()
+    day = report["day"]
+    lines = [
+        f"Rapport X (sans clôture) — caisse {report['till']} — {report['generated_at']}",
+        f"Journée du {report['business_date']} : {day['state']}"
+        + (" (une clôture est en attente)" if day["closure_due"] else ""),
+        *_totals_lines(report),
+    ]
+    cash = report["cash_session"]
+    if cash is not None:
+        lines.append(f"Espèces attendues en caisse : {format_eur(cash['expected_cash_cents'])}")
+    out.result(report, lines)
+    return 0
+
+
+def cmd_close(args: argparse.Namespace, out: Output) -> int:
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        if args.close_command == "pending":
+            results = till.closures.ensure_closed_up_to(till.context.clock.now())
+        else:
+            session = _sign_in(till, args.operator, _pin(args))
+            close = {
+                "day": till.closures.close_day,
+                "month": till.closures.close_month,
+                "year": till.closures.close_year,
+            }[args.close_command]
+            results = close(session)
+        bodies = [till.closures.closure_body(r.gseq) for r in results]
+    finally:
+        till.close()
+    lines: list[str] = []
+    for result, body in zip(results, bodies, strict=True):
+        lines.append(
+            f"Clôture {result.kind} {result.number} — période {result.period} "
+            f"({'automatique' if result.trigger == 'automatic' else 'manuelle'})  "
+            f"Seq {result.gseq}  Sig {result.extract}"
+        )
+        lines.extend("  " + line for line in _totals_lines(body))
+    if not results:
+        lines.append("Aucune clôture n'était due.")
+    elif args.close_command != "pending":
+        lines.append(
+            "La clôture est de votre responsabilité : aucune vente ni opération de caisse ne "
+            "peut plus être enregistrée dans la période clôturée."
+        )
+    out.result(
+        {"closures": [r.as_json() | {"body": b} for r, b in zip(results, bodies, strict=True)]},
+        lines,
+    )
+    return 0
+
+
 def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
     """Run the auditor's verifier (caisse-verif, the same code) on this till's database."""
     import tempfile
@@ -527,6 +739,88 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ticket", required=True)
     p.add_argument("--reason")
 
+    cash = sub.add_parser("cash", help="cash session: opening float, cash in/out, count")
+    cashsub = cash.add_subparsers(dest="cash_command", required=True, metavar="ACTION")
+    count_help = (
+        "DENOMINATION:NUMBER counted, e.g. 20e:3, 2e:5, 10c:4 (notes 500e..5e, coins 2e..1c); "
+        "repeat the option"
+    )
+    p = add(
+        "open",
+        cmd_cash_open,
+        "open the cash session with the float counted by denomination (P record); the "
+        "difference with the previous count is reported here, once",
+        cashsub,
+    )
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--count", action="append", help=count_help)
+    p.add_argument("--amount", help="the float as one amount in cents, instead of --count")
+    p.add_argument("--note", help="a free note kept in the record")
+    for name, func, text in (
+        ("in", cmd_cash_in, "cash put into the drawer, with a reason (P record)"),
+        (
+            "out",
+            cmd_cash_out,
+            "cash taken out of the drawer, with a reason; --to safe or bank for a transfer "
+            "to the safe or a bank deposit (P record)",
+        ),
+    ):
+        p = add(name, func, text, cashsub)
+        p.add_argument("--operator", required=True)
+        p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+        p.add_argument("--amount", required=True, help="amount in cents (> 0)")
+        p.add_argument("--reason", help="why (required for a plain cash in or out)")
+        p.add_argument("--approver", help="manager approving (needs the drawer right)")
+        p.add_argument("--approver-pin")
+        if name == "out":
+            p.add_argument("--to", choices=["safe", "bank"], help="a safe drop or bank deposit")
+    p = add(
+        "count",
+        cmd_cash_count,
+        "count the drawer against the expected amounts and close the session (P record); a "
+        "difference needs --justification",
+        cashsub,
+    )
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--count", action="append", help=count_help)
+    p.add_argument("--amount", help="the cash counted as one amount in cents, instead of --count")
+    p.add_argument(
+        "--tender", action="append", help="another tender counted, METHOD:CENTS, e.g. CARD:12550"
+    )
+    p.add_argument("--justification", help="why counted and expected differ")
+
+    report = sub.add_parser("report", help="reports")
+    rsub = report.add_subparsers(dest="report_command", required=True, metavar="WHICH")
+    add(
+        "x",
+        cmd_report_x,
+        "X report: the open period's figures and the expected cash; read-only, no record",
+        rsub,
+    )
+
+    close = sub.add_parser(
+        "close",
+        help="closures (Z, monthly, fiscal year); closing is the manager's responsibility",
+    )
+    clsub = close.add_subparsers(dest="close_command", required=True, metavar="PERIOD")
+    for name, text in (
+        ("day", "daily closure (Z) of today's business day, after any closure still due"),
+        ("month", "closes today (Z) and the current month (M): nothing more this month"),
+        ("year", "closes today, this month and the current fiscal year (Y)"),
+    ):
+        p = add(name, cmd_close, text, clsub)
+        p.add_argument("--operator", required=True, help="a manager or admin (right: close)")
+        p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    add(
+        "pending",
+        cmd_close,
+        "write the closures that are due (past days, ended months and fiscal years) without "
+        "closing the current period",
+        clsub,
+    )
+
     journal = sub.add_parser("journal", help="the fiscal journal")
     jsub = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
     add(
@@ -560,6 +854,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add("verify", cmd_bench, "verifier throughput on a journal of --records records", bsub)
     p.add_argument("--records", type=int, default=100000)
+    p = add(
+        "close",
+        cmd_bench,
+        "duration of the Z of a business day of --tickets three-line tickets (and of the X "
+        "report), with a read-and-parse baseline",
+        bsub,
+    )
+    p.add_argument("--tickets", type=int, default=5000)
 
     p = add("run", cmd_run, "the touch till (Qt)")
     p.add_argument("--demo", action="store_true", help="create and open the demo shop")

@@ -41,7 +41,7 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str) -> int:
     app = _application()
     apply_theme(app)
     try:
-        till = open_till(settings)
+        till = open_till(settings, simulators=True)
     except UserFacingError as exc:
         logger.exception("the till cannot open %s", settings.data_dir)
         QMessageBox.critical(None, "Caisse", exc.message(lang))

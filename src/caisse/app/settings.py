@@ -31,6 +31,8 @@ class Settings:
     timezone: str = "Europe/Paris"
     cert_ref: str = "Attestation individuelle de l'éditeur (art. 286 I 3° bis CGI)"
     discount_cap_bp: int = 1000
+    fiscal_year_start: str = "01-01"
+    business_day_max_hours: int = 24
     lang: str = "fr"
     printer: str = "sim:"
     display: str = "sim:"

@@ -88,6 +88,9 @@ class CheckoutService:
         self._till = till
         self._cap_bp = discount_cap_bp
         self.blocked: tuple[str, str] | None = None
+        # the closure guard (ClosureService.before_sale), wired by caisse.app: it writes the
+        # closures that are due and refuses a ticket in a closed period or a too-long day
+        self.before_record: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ building a sale
     def new_sale(self) -> Sale:
@@ -299,6 +302,8 @@ class CheckoutService:
     def _check_open(self) -> None:
         if self.blocked is not None:
             raise TillBlocked(*self.blocked)
+        if self.before_record is not None:
+            self.before_record()
 
     def finalise(
         self, session: OperatorSession, sale: Sale, *, printed: str = "paper"
@@ -364,14 +369,26 @@ class CheckoutService:
 
         return build
 
-    def _after_commit(self, entry: JournalEntry, draft: Draft, printed: str) -> TicketResult:
+    def _after_commit(
+        self,
+        entry: JournalEntry,
+        draft: Draft,
+        printed: str,
+        original: JournalEntry | None = None,
+    ) -> TicketResult:
         body = draft.body
         error: str | None = None
         did_print = False
         if printed == "paper" and self._till.printer is not None:
             try:
                 self._till.printer.print_receipt(
-                    Receipt(entry, body, signature_extract(entry.sig), copy=entry.kind == "D")
+                    Receipt(
+                        entry,
+                        body,
+                        signature_extract(entry.sig),
+                        copy=entry.kind == "D",
+                        original=original,
+                    )
                 )
                 did_print = True
             except PrinterFailed as exc:
@@ -582,7 +599,7 @@ class CheckoutService:
             entry, draft = self._till.append(uow, "D", build)
             uow.sales.add_duplicate(entry.gseq, original.gseq, copy_no)
             self._till.commit(uow, entry)
-        return self._after_commit(entry, draft, channel)
+        return self._after_commit(entry, draft, channel, original)
 
 
 def project_ticket(uow: UnitOfWork, entry: JournalEntry, draft: Draft, stock_reason: str) -> None:

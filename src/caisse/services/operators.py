@@ -49,6 +49,7 @@ class Right(StrEnum):
     REPRINT = "reprint"
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"
+    CLOSE = "close"
 
 
 RIGHT_LABELS: dict[Right, tuple[str, str]] = {
@@ -62,6 +63,7 @@ RIGHT_LABELS: dict[Right, tuple[str, str]] = {
     Right.REPRINT: ("la réimpression", "a reprint"),
     Right.MANAGE_USERS: ("la gestion des opérateurs", "managing operators"),
     Right.AUDIT: ("l'export pour contrôle", "the audit export"),
+    Right.CLOSE: ("la clôture (Z, mensuelle, annuelle)", "a closure (Z, monthly, yearly)"),
 }
 
 _CASHIER = {Right.SELL, Right.REPRINT}
@@ -73,6 +75,7 @@ _MANAGER = _CASHIER | {
     Right.DRAWER_NO_SALE,
     Right.TRAINING,
     Right.AUDIT,
+    Right.CLOSE,
 }
 ROLE_RIGHTS: dict[Role, frozenset[Right]] = {
     Role.CASHIER: frozenset(_CASHIER),

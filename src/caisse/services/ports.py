@@ -176,6 +176,102 @@ class AppState(Protocol):
     def set(self, key: str, value: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CashSessionRecord:
+    """A cash session as projected: opened by a P OPEN record, closed by its P COUNT."""
+
+    opened_gseq: int
+    opened_ts: str
+    operator_id: str
+    opening_float_cents: int
+    closed_gseq: int | None = None
+    counted_cash_cents: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CashMovementRecord:
+    """A P record as projected (amount signed as the drawer sees it)."""
+
+    gseq: int
+    session_gseq: int
+    op: str
+    amount_cents: int
+    reason: str
+    business_date: str
+    ts_utc: str
+    operator_id: str
+
+
+class CashStore(Protocol):
+    """Cash sessions and the P records' projection."""
+
+    def open_session(self) -> CashSessionRecord | None:
+        """The session not yet counted, if any (at most one per till)."""
+        ...
+
+    def last_closed_session(self) -> CashSessionRecord | None: ...
+
+    def add_session(self, session: CashSessionRecord) -> None: ...
+
+    def close_session(
+        self, opened_gseq: int, closed_gseq: int, counted_cash_cents: int
+    ) -> None: ...
+
+    def add_movement(self, movement: CashMovementRecord) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureRecord:
+    """A Z, M or Y record as projected: period, range and grand totals after it."""
+
+    gseq: int
+    kind: str
+    kseq: int
+    period_from: str
+    period_to: str
+    gseq_from: int | None
+    gseq_to: int | None
+    net_ttc_cents: int
+    gt: int
+    gt_abs: int
+    token_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatedRecord:
+    """A T, X or P record's place and business date (from the projections)."""
+
+    gseq: int
+    business_date: str
+    ts_utc: str
+
+
+class ClosureStore(Protocol):
+    """The closures' projection, and what the closure calendar asks of the other projections."""
+
+    def add(self, closure: ClosureRecord) -> None: ...
+
+    def last(self, kind: str | None = None) -> ClosureRecord | None:
+        """The latest closure of that kind (of any kind when None)."""
+        ...
+
+    def since(self, kind: str, after_gseq: int) -> list[ClosureRecord]:
+        """Closures of that kind written after `after_gseq`, in order."""
+        ...
+
+    def recent(self, limit: int) -> list[ClosureRecord]:
+        """The latest closures of every kind, newest first."""
+        ...
+
+    def last_dated_after(self, gseq: int) -> DatedRecord | None:
+        """The latest T, X or P record after `gseq`."""
+        ...
+
+    def first_dated_on(self, business_date: str, after_gseq: int) -> DatedRecord | None:
+        """The first T, X or P record of that business date after `after_gseq`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction (BEGIN IMMEDIATE) across every repository."""
 
@@ -199,6 +295,12 @@ class UnitOfWork(Protocol):
 
     @property
     def state(self) -> AppState: ...
+
+    @property
+    def cash(self) -> CashStore: ...
+
+    @property
+    def closures(self) -> ClosureStore: ...
 
     def __enter__(self) -> Self: ...
 
@@ -235,12 +337,17 @@ class HeadAnchor(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What the printer port receives after the commit: the record and its body."""
+    """What the printer port receives after the commit: the record and its body.
+
+    For a duplicate (`copy`, a D record), `original` is the ticket it copies, so that the copy
+    can show the original's lines next to its own DUPLICATA mentions.
+    """
 
     entry: JournalEntry
     body: Mapping[str, Any]
     extract: str
     copy: bool
+    original: JournalEntry | None = None
 
 
 class ReceiptPrinter(Protocol):

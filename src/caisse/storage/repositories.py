@@ -18,6 +18,10 @@ from typing import Any
 
 from caisse.domain.catalog import Product, Unit
 from caisse.services.ports import (
+    CashMovementRecord,
+    CashSessionRecord,
+    ClosureRecord,
+    DatedRecord,
     Head,
     JournalEntry,
     OperatorRecord,
@@ -379,3 +383,153 @@ class SqlAppState:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+_SESSION_COLS = (
+    "opened_gseq, opened_ts, operator_id, opening_float_cents, closed_gseq, counted_cash_cents"
+)
+
+
+class SqlCashStore:
+    """Cash sessions and the projection of P records."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def open_session(self) -> CashSessionRecord | None:
+        row = self._conn.execute(
+            f"SELECT {_SESSION_COLS} FROM cash_sessions WHERE closed_gseq IS NULL "  # noqa: S608
+            "ORDER BY opened_gseq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else CashSessionRecord(*row)
+
+    def last_closed_session(self) -> CashSessionRecord | None:
+        row = self._conn.execute(
+            f"SELECT {_SESSION_COLS} FROM cash_sessions "  # noqa: S608 - constant columns
+            "WHERE closed_gseq IS NOT NULL ORDER BY closed_gseq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else CashSessionRecord(*row)
+
+    def add_session(self, session: CashSessionRecord) -> None:
+        self._conn.execute(
+            f"INSERT INTO cash_sessions ({_SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608
+            (
+                session.opened_gseq,
+                session.opened_ts,
+                session.operator_id,
+                session.opening_float_cents,
+                session.closed_gseq,
+                session.counted_cash_cents,
+            ),
+        )
+
+    def close_session(self, opened_gseq: int, closed_gseq: int, counted_cash_cents: int) -> None:
+        self._conn.execute(
+            "UPDATE cash_sessions SET closed_gseq = ?, counted_cash_cents = ? "
+            "WHERE opened_gseq = ?",
+            (closed_gseq, counted_cash_cents, opened_gseq),
+        )
+
+    def add_movement(self, movement: CashMovementRecord) -> None:
+        self._conn.execute(
+            "INSERT INTO cash_movements (gseq, session_gseq, op, amount_cents, reason, "
+            "business_date, ts_utc, operator_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                movement.gseq,
+                movement.session_gseq,
+                movement.op,
+                movement.amount_cents,
+                movement.reason,
+                movement.business_date,
+                movement.ts_utc,
+                movement.operator_id,
+            ),
+        )
+
+
+_CLOSURE_COLS = (
+    "gseq, kind, kseq, period_from, period_to, gseq_from, gseq_to, net_ttc_cents, gt, gt_abs, "
+    "token_sha256"
+)
+
+
+class SqlClosureStore:
+    """The closures' projection, and the dated-record look-ups of the closure calendar.
+
+    note: the look-ups run before every sale (the closure guard), so each one is a single
+    B-tree descent: the primary key for "after gseq", the business_date indexes for a day.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, closure: ClosureRecord) -> None:
+        self._conn.execute(
+            f"INSERT INTO closures ({_CLOSURE_COLS}) "  # noqa: S608 - constant columns
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                closure.gseq,
+                closure.kind,
+                closure.kseq,
+                closure.period_from,
+                closure.period_to,
+                closure.gseq_from,
+                closure.gseq_to,
+                closure.net_ttc_cents,
+                closure.gt,
+                closure.gt_abs,
+                closure.token_sha256,
+            ),
+        )
+
+    def last(self, kind: str | None = None) -> ClosureRecord | None:
+        if kind is None:
+            row = self._conn.execute(
+                f"SELECT {_CLOSURE_COLS} FROM closures ORDER BY gseq DESC LIMIT 1"  # noqa: S608
+            ).fetchone()
+        else:
+            row = self._conn.execute(
+                f"SELECT {_CLOSURE_COLS} FROM closures WHERE kind = ? "  # noqa: S608
+                "ORDER BY kseq DESC LIMIT 1",
+                (kind,),
+            ).fetchone()
+        return None if row is None else ClosureRecord(*row)
+
+    def since(self, kind: str, after_gseq: int) -> list[ClosureRecord]:
+        rows = self._conn.execute(
+            f"SELECT {_CLOSURE_COLS} FROM closures WHERE kind = ? AND gseq > ? "  # noqa: S608
+            "ORDER BY gseq",
+            (kind, after_gseq),
+        ).fetchall()
+        return [ClosureRecord(*r) for r in rows]
+
+    def recent(self, limit: int) -> list[ClosureRecord]:
+        rows = self._conn.execute(
+            f"SELECT {_CLOSURE_COLS} FROM closures ORDER BY gseq DESC LIMIT ?",  # noqa: S608
+            (limit,),
+        ).fetchall()
+        return [ClosureRecord(*r) for r in rows]
+
+    def last_dated_after(self, gseq: int) -> DatedRecord | None:
+        found: list[DatedRecord] = []
+        for table in ("sales", "cash_movements"):
+            row = self._conn.execute(
+                f"SELECT gseq, business_date, ts_utc FROM {table} "  # noqa: S608 - fixed names
+                "WHERE gseq > ? ORDER BY gseq DESC LIMIT 1",
+                (gseq,),
+            ).fetchone()
+            if row is not None:
+                found.append(DatedRecord(*row))
+        return max(found, key=lambda r: r.gseq) if found else None
+
+    def first_dated_on(self, business_date: str, after_gseq: int) -> DatedRecord | None:
+        found: list[DatedRecord] = []
+        for table in ("sales", "cash_movements"):
+            row = self._conn.execute(
+                f"SELECT gseq, business_date, ts_utc FROM {table} "  # noqa: S608 - fixed names
+                "WHERE business_date = ? AND gseq > ? ORDER BY gseq LIMIT 1",
+                (business_date, after_gseq),
+            ).fetchone()
+            if row is not None:
+                found.append(DatedRecord(*row))
+        return min(found, key=lambda r: r.gseq) if found else None

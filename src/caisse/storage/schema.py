@@ -191,3 +191,57 @@ class DuplicateRow(Base):
     )
     original_gseq: Mapped[int] = mapped_column(Integer, index=True)
     copy_no: Mapped[int] = mapped_column(Integer)
+
+
+class CashSessionRow(Base):
+    """Projection of a cash session: opened by a P OPEN record, closed by a P COUNT record."""
+
+    __tablename__ = "cash_sessions"
+    opened_gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    opened_ts: Mapped[str] = mapped_column(String(20))
+    operator_id: Mapped[str] = mapped_column(String(32))
+    opening_float_cents: Mapped[int] = mapped_column(Integer)
+    closed_gseq: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), nullable=True, unique=True
+    )
+    counted_cash_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CashMovementRow(Base):
+    """Projection of a P record: a session's opening, movements and count (signed cents)."""
+
+    __tablename__ = "cash_movements"
+    gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    session_gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("cash_sessions.opened_gseq"), index=True
+    )
+    op: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    business_date: Mapped[str] = mapped_column(String(10), index=True)
+    ts_utc: Mapped[str] = mapped_column(String(20))
+    operator_id: Mapped[str] = mapped_column(String(32))
+
+
+class ClosureRow(Base):
+    """Projection of a Z, M or Y record: its period, range and grand totals."""
+
+    __tablename__ = "closures"
+    gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(1))
+    kseq: Mapped[int] = mapped_column(Integer)
+    period_from: Mapped[str] = mapped_column(String(10))
+    period_to: Mapped[str] = mapped_column(String(10))
+    gseq_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gseq_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    net_ttc_cents: Mapped[int] = mapped_column(Integer)
+    gt: Mapped[int] = mapped_column(Integer)
+    gt_abs: Mapped[int] = mapped_column(Integer)
+    token_sha256: Mapped[str] = mapped_column(String(43))
+    __table_args__ = (UniqueConstraint("kind", "kseq", name="uq_closures_kind_kseq"),)

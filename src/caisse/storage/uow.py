@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from caisse.services.ports import TillIdentity
 from caisse.storage.repositories import (
     SqlAppState,
+    SqlCashStore,
     SqlCatalogRepository,
+    SqlClosureStore,
     SqlJournalStore,
     SqlOperatorRepository,
     SqlSalesProjection,
@@ -41,6 +43,8 @@ class SqlUnitOfWork:
         self._stock = SqlStockLedger(conn)
         self._till = SqlTillRepository(conn, till_cache)
         self._state = SqlAppState(conn)
+        self._cash = SqlCashStore(conn)
+        self._closures = SqlClosureStore(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -84,6 +88,14 @@ class SqlUnitOfWork:
     @property
     def state(self) -> SqlAppState:
         return self._state
+
+    @property
+    def cash(self) -> SqlCashStore:
+        return self._cash
+
+    @property
+    def closures(self) -> SqlClosureStore:
+        return self._closures
 
 
 class SqlUnitOfWorkFactory:

@@ -1,0 +1,1 @@
+"""Scales: weighing rules, pricing and the Toledo 8217 and Dialog 06 protocols (no serial here)."""

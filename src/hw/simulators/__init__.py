@@ -1,0 +1,1 @@
+"""Shipped simulators that speak the devices' real bytes (demo mode, development, tests)."""
