@@ -222,7 +222,9 @@ class ParallelSignatureChecker:
         """
         self._jwks = [public_jwk(load_public_jwk(jwk)) for jwk in jwks]
         self._check = make_signature_checker({str(i): j for i, j in enumerate(self._jwks)})
-        self._workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
+        # note: the calling process is busy with every other check; one worker per remaining
+        # CPU keeps both sides fed without the three-way contention measured with one per CPU.
+        self._workers = max(1, (os.cpu_count() or 2) - 1) if workers is None else max(0, workers)
         self._threshold = max(1, parallel_threshold)
         self._pool: Executor | None = None
 
