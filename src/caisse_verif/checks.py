@@ -49,10 +49,19 @@ Check ids (stable: tests, the JSON report and the auditor's manual use them):
 ``closure.order``   a closure's ``ref`` (or ``previous``) is not the previous closure of its
                     kind, or its period is not after the periods already closed
 ``period.closed``   a T, F, X or P record's ``business_date`` lies in an already closed period
+``archive.manifest`` an archive's manifest.json is unreadable, not canonical, lacks a field, or
+                    does not describe its journal.jsonl (first gseq, count, ``first_prev``)
+``archive.jws``     an archive's manifest.jws is malformed, its kid is not the thumbprint of
+                    the manifest's key, or its detached ES256 signature does not verify
+``archive.file``    a file listed in an archive's manifest is missing, or its SHA-256 or size
+                    differs; or the ZIP holds a file the manifest does not list
+``archive.chain``   the previous archive (``--previous``) is not the one whose manifest hash
+                    this manifest names, or contiguous ranges do not chain
 ==================  ==========================================================================
 
 ``projection.mismatch`` (sale tables versus bodies) is checked by `caisse_verif.sources`,
-which reads the projections; `report` renders all of them.
+which reads the projections; the ``archive.*`` checks by `caisse_verif.archive`, which reads
+archive ZIPs; `report` renders all of them.
 
 Money rounding is half away from zero throughout. Refunds are T bodies with ``op`` REFUND and
 negative quantities, amounts and totals. Payment-only records (P) must have payments adding
@@ -149,6 +158,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "closure.mismatch": ("clôture différente du recalcul", "closure differs from recomputation"),
     "closure.order": ("clôture hors séquence", "closure out of sequence"),
     "period.closed": ("enregistrement daté d'une période close", "record dated in a closed period"),
+    "archive.manifest": ("manifeste d'archive incorrect", "wrong archive manifest"),
+    "archive.jws": ("signature du manifeste invalide", "invalid manifest signature"),
+    "archive.file": ("fichier d'archive altéré ou absent", "archive file altered or missing"),
+    "archive.chain": ("chaînage des archives rompu", "broken archive chain"),
 }
 """Every check id with a short French and English title."""
 

@@ -4,15 +4,20 @@ Usage::
 
     caisse-verif JOURNAL.sqlite [--key JWK.json] [--anchor FILE] [--json] [--lang fr|en]
     caisse-verif EXPORT.jsonl   [--key JWK.json] [--anchor FILE] [--json] [--lang fr|en]
+    caisse-verif ARCHIVE.zip    [--previous PREV.zip] [--key JWK.json] [--json] [--lang fr|en]
     caisse-verif --qr "CORE,SIG" --key JWK.json [--json] [--lang fr|en]
 
 Exit codes: 0 intact, 1 anomalies found, 2 unusable input (missing or unreadable file, not a
-journal, unusable key, no key to check signatures with). On exit code 2 the reason is one
-sentence on standard error, never a traceback.
+journal, unusable key, no key to check signatures with, a previous archive of another till). On
+exit code 2 the reason is one sentence on standard error, never a traceback.
 
 Without ``--key`` the public key is taken from the journal's genesis record (JET 30); the report
 shows its kid, which the auditor compares with the registered one. For a SQLite journal, a
 ``head.anchor`` file beside it is used as the external head anchor unless ``--anchor`` is given.
+An archive ZIP (`caisse_verif.archive`) is checked in the order of nf525.md §6.10: its manifest's
+detached JWS with the manifest's own key, every file's SHA-256 and size, the journal slice (its
+last record anchored to the manifest's last token hash), and with ``--previous`` the chain to the
+previous archive.
 """
 
 from __future__ import annotations
@@ -27,16 +32,31 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from caisse_verif import es256
+from caisse_verif.archive import (
+    JOURNAL,
+    MANIFEST,
+    check_archive,
+    check_chain,
+    iter_journal,
+    open_archive,
+)
 from caisse_verif.checks import Anchor, Anomaly, Report, verify_records
 from caisse_verif.errors import CoreGrammarError, KeyFormatError, SourceError
 from caisse_verif.record import (
+    b64u,
     iso_from_ts_token,
     jwk_thumbprint,
     parse_core,
     signature_extract,
     ticket_number,
 )
-from caisse_verif.report import anomaly_lines, anomaly_to_json, format_cents, render_json_text
+from caisse_verif.report import (
+    anomaly_lines,
+    anomaly_to_json,
+    format_cents,
+    render_json,
+    render_json_text,
+)
 from caisse_verif.report import render_text as render_report
 from caisse_verif.sources import (
     ProjectionCheck,
@@ -79,7 +99,9 @@ def _build_parser(lang: str) -> _Parser:
     parser.add_argument(
         "source",
         nargs="?",
-        help="journal SQLite ou export JSONL" if fr else "SQLite journal or JSONL export",
+        help="journal SQLite, export JSONL ou archive ZIP"
+        if fr
+        else "SQLite journal, JSONL export or ZIP archive",
     )
     parser.add_argument(
         "--qr",
@@ -97,6 +119,13 @@ def _build_parser(lang: str) -> _Parser:
         help="ancre de tête externe {till, gseq, token_sha256}"
         if fr
         else "external head anchor {till, gseq, token_sha256}",
+    )
+    parser.add_argument(
+        "--previous",
+        metavar="PREV.zip",
+        help="archive précédente de la même caisse (contrôle du chaînage des archives)"
+        if fr
+        else "the same till's previous archive (checks the archive chain)",
     )
     parser.add_argument("--json", action="store_true", help="rapport JSON" if fr else "JSON report")
     parser.add_argument(
@@ -203,11 +232,11 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
     path = Path(args.source)
     fmt = detect_format(path)
     if fmt == "zip":
+        return _run_archive(args, path, lang)
+    if args.previous:
         raise SourceError(
-            "Les archives ZIP ne sont pas encore prises en charge : vérifiez le journal SQLite "
-            "ou l'export journal.jsonl.",
-            "ZIP archives are not supported yet: verify the SQLite journal or the journal.jsonl "
-            "export.",
+            "--previous ne s'emploie qu'avec une archive ZIP.",
+            "--previous only applies to a ZIP archive.",
         )
     jwk = read_jwk_file(Path(args.key)) if args.key else None
     anchor: Anchor | None
@@ -261,6 +290,99 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
     # says so); what was found stands either way
     _say(sys.stdout, render_json_text(report, lang) if args.json else render_report(report, lang))
     return EXIT_OK if report.ok else EXIT_ANOMALIES
+
+
+# ----------------------------------------------------------------------------------- archive
+
+
+def _verify_jws(jwk: Mapping[str, Any], data: bytes, sig: bytes) -> bool:
+    try:
+        key = es256.load_public_jwk(jwk)
+    except KeyFormatError:
+        return False
+    return es256.verify(key, data, b64u(sig))
+
+
+def _run_archive(args: argparse.Namespace, path: Path, lang: str) -> int:
+    """Steps 1-6 of nf525.md §6.10 on an archive ZIP (and its predecessor with --previous)."""
+    if args.anchor:
+        raise SourceError(
+            "Une archive porte sa propre ancre (son manifeste) : --anchor ne s'emploie pas ici.",
+            "An archive carries its own anchor (its manifest): --anchor does not apply here.",
+        )
+    with open_archive(path) as zf:
+        if not {MANIFEST, JOURNAL} & set(zf.namelist()):
+            raise SourceError(
+                f"{path} n'est pas une archive caisse : ni {MANIFEST} ni {JOURNAL}.",
+                f"{path} is not a caisse archive: neither {MANIFEST} nor {JOURNAL}.",
+            )
+        found = check_archive(zf, _verify_jws)
+        chain: list[Anomaly] = []
+        if args.previous:
+            prev_path = Path(args.previous)
+            if detect_format(prev_path) != "zip":
+                raise SourceError(
+                    f"{prev_path} n'est pas une archive ZIP.", f"{prev_path} is not a ZIP archive."
+                )
+            with open_archive(prev_path) as prev_zf:
+                previous = check_archive(prev_zf, _verify_jws)
+            chain = check_chain(found, previous, prev_path)
+        jwk: Mapping[str, Any] | None = None
+        if args.key:
+            jwk = read_jwk_file(Path(args.key))
+        elif found.jwk is not None:
+            try:
+                jwk = es256.public_jwk(es256.load_public_jwk(found.jwk))
+            except KeyFormatError:
+                jwk = None
+        manifest = found.manifest or {}
+        gseq_from = manifest.get("gseq_from")
+        checker = es256.make_batch_checker(jwk) if jwk is not None else None
+        try:
+            report = verify_records(
+                iter_journal(zf, found),
+                check_signatures=checker,
+                public_key_kid=jwk_thumbprint(jwk) if jwk is not None else None,
+                anchor=found.anchor,
+                expect_genesis=gseq_from == 1,
+            )
+        finally:
+            if checker is not None:
+                checker.close()
+    report = _with_anomalies(report, found.anomalies + chain)
+    summary = found.summary() | {"previous_checked": bool(args.previous)}
+    if args.json:
+        obj = render_json(report, lang) | {"archive": summary}
+        _say(sys.stdout, json.dumps(obj, ensure_ascii=False, indent=2))
+    else:
+        _say(sys.stdout, _archive_header(summary, lang) + render_report(report, lang))
+    return EXIT_OK if report.ok else EXIT_ANOMALIES
+
+
+def _archive_header(summary: Mapping[str, Any], lang: str) -> str:
+    fr = lang != "en"
+    colon = " : " if fr else ": "
+    period = summary.get("period")
+    label = period.get("label") if isinstance(period, dict) else None
+    previous = summary.get("previous_manifest_sha256")
+    if previous is None:
+        chain = "première archive de la caisse" if fr else "the till's first archive"
+    elif summary.get("previous_checked"):
+        chain = f"{previous} ({'vérifié' if fr else 'checked'})"
+    else:
+        chain = f"{previous} ({'non vérifié : --previous' if fr else 'not checked: --previous'})"
+    lines = [
+        "Archive NF525" if fr else "NF525 archive",
+        f"{'Identifiant' if fr else 'Id'}{colon}{summary.get('archive_id') or '-'}",
+        f"{'Période' if fr else 'Period'}{colon}{label or '-'}"
+        f" (gseq {summary.get('gseq_from')}-{summary.get('gseq_to')})",
+        f"{'Manifeste' if fr else 'Manifest'}{colon}SHA-256 {summary.get('manifest_sha256')}",
+        f"{'Fichiers vérifiés' if fr else 'Files checked'}{colon}{summary.get('files_checked')}",
+        f"{'Archive précédente' if fr else 'Previous archive'}{colon}{chain}",
+        "",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _with_anomalies(report: Report, extra: list[Anomaly]) -> Report:

@@ -26,6 +26,7 @@ from caisse.domain.errors import (
 )
 from caisse.domain.money import format_eur
 from caisse.domain.sale import Payment, Tender
+from caisse.domain.vat import format_rate
 from caisse.services.activation import ActivationRequest, activate, record_fiscal_parameters
 from caisse.services.cash import CashResult
 from caisse.services.checkout import TicketResult
@@ -36,6 +37,13 @@ from caisse.services.operators import OperatorSession, Right, Role, require
 logger = logging.getLogger(__name__)
 
 PIN_ENV = "CAISSE_PIN"
+_DAY_STATES_FR = {
+    "not_started": "pas encore commencée",
+    "open": "ouverte",
+    "warning": "ouverte, bientôt à sa durée maximale",
+    "expired": "durée maximale dépassée : encaissements bloqués",
+    "closed": "clôturée",
+}
 
 
 class Output:
@@ -68,11 +76,48 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(data)
 
 
+def _device_options(args: argparse.Namespace) -> dict[str, str]:
+    """The device URLs given with --printer, --display, --scale, --scanner on this run."""
+    from caisse.app.devices import ROLES, device_options
+
+    return device_options({role: getattr(args, role, None) for role in ROLES})
+
+
+def _device_settings(args: argparse.Namespace) -> Settings:
+    """The settings, with the device options of the command line over the configuration."""
+    from caisse.app.devices import override_settings
+
+    return override_settings(_settings(args), _device_options(args))
+
+
 def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Till:
-    settings = _settings(args)
+    from caisse.app.devices import printer_simulated
+
+    options = _device_options(args)
+    settings = _device_settings(args)
     if must_exist and not settings.db_path.exists():
         raise NotInitialised
-    return open_till(settings)
+    # note: `sim:` prints only when asked for on the command line (`--printer sim:`); the
+    # configured default `sim:` stays silent, as before.
+    return open_till(settings, simulators=printer_simulated(options))
+
+
+def _ticket_output(args: argparse.Namespace, chosen: str | None) -> str:
+    """What was asked, else paper with a printer given on the command line, else none."""
+    if chosen is not None:
+        return chosen
+    return "paper" if getattr(args, "printer", None) else "none"
+
+
+def _warn_not_printed(out: Output, result: TicketResult) -> None:
+    """The record stands even when its ticket did not print: exit 0 and one warning line."""
+    if result.print_error:
+        out.error(
+            f"Attention : {result.number} est enregistré mais son ticket n'est pas imprimé "
+            f"({result.print_error.rstrip('.')}).",
+            f"Warning: {result.number} is recorded but its ticket did not print "
+            f"({result.print_error.rstrip('.')}).",
+        )
 
 
 def _require_initialised(till: Till) -> None:
@@ -256,10 +301,11 @@ def cmd_sell(args: argparse.Namespace, out: Output) -> int:
             till.checkout.add_item(sale, code, qty)
         for pay in args.pay:
             sale.add_payment(parse_pay(pay))
-        result = till.checkout.finalise(session, sale, printed=args.ticket)
+        result = till.checkout.finalise(session, sale, printed=_ticket_output(args, args.ticket))
     finally:
         till.close()
     out.result(result.as_json(), _ticket_lines(result))
+    _warn_not_printed(out, result)
     return 0
 
 
@@ -298,11 +344,12 @@ def cmd_refund(args: argparse.Namespace, out: Output) -> int:
             approver=approver,
             cancel=args.cancel,
             reason=args.reason or "",
-            printed=args.ticket_output,
+            printed=_ticket_output(args, args.ticket_output),
         )
     finally:
         till.close()
     out.result(result.as_json(), _ticket_lines(result))
+    _warn_not_printed(out, result)
     return 0
 
 
@@ -318,6 +365,7 @@ def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
         result.as_json(),
         [f"DUPLICATA de {args.ticket} : {result.number}  Seq {result.gseq}  Sig {result.extract}"],
     )
+    _warn_not_printed(out, result)
     return 0
 
 
@@ -451,7 +499,7 @@ def _totals_lines(report: dict[str, Any]) -> list[str]:
     ]
     for vat in report["vat"]:
         lines.append(
-            f"  TVA {vat['rate_bp'] / 100:g} % : TTC {format_eur(vat['net']['ttc'])} "
+            f"  TVA {format_rate(vat['rate_bp'])[:-2]} % : TTC {format_eur(vat['net']['ttc'])} "
             f"(ventes {format_eur(vat['sales']['ttc'])}, retours "
             f"{format_eur(vat['returns']['ttc'])})"
         )
@@ -481,7 +529,8 @@ def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
     day = report["day"]
     lines = [
         f"Rapport X (sans clôture) — caisse {report['till']} — {report['generated_at']}",
-        f"Journée du {report['business_date']} : {day['state']}"
+        f"Journée du {report['business_date']} : "
+        f"{_DAY_STATES_FR.get(day['state'], day['state'])}"
         + (" (une clôture est en attente)" if day["closure_due"] else ""),
         *_totals_lines(report),
     ]
@@ -527,6 +576,34 @@ def cmd_close(args: argparse.Namespace, out: Output) -> int:
     out.result(
         {"closures": [r.as_json() | {"body": b} for r, b in zip(results, bodies, strict=True)]},
         lines,
+    )
+    return 0
+
+
+def cmd_archive_export(args: argparse.Namespace, out: Output) -> int:
+    """Write the signed archive of a closed month or fiscal year (nf525.md §6.10)."""
+    from caisse.services.archives import ArchiveService
+
+    till = _open(args)
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args)) if args.operator else None
+        if session is not None:
+            require(session, Right.AUDIT)
+        service = ArchiveService(till.context, fiscal_year_start=till.settings.fiscal_year_start)
+        result = service.export(args.period, Path(args.out), session)
+    finally:
+        till.close()
+    out.result(
+        result.as_json(),
+        [
+            f"Archive {result.archive_id} — période {result.period} — gseq "
+            f"{result.gseq_from} à {result.gseq_to} ({result.records} enregistrement(s), "
+            f"{result.files} fichiers) → {result.path}",
+            f"Manifeste SHA-256 {result.manifest_sha256}",
+            f"Enregistrement A Seq {result.gseq}  Sig {result.extract}",
+            f"Vérification : caisse-verif {result.path}",
+        ],
     )
     return 0
 
@@ -630,6 +707,169 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return run_till(args)
 
 
+# ---------------------------------------------------------------------------- devices
+
+
+def cmd_devices_list(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import list_devices
+
+    states = list_devices(_device_settings(args))
+    out.result({"devices": [s.as_json() for s in states]}, [s.line() for s in states])
+    failed = [s for s in states if s.openable is False]
+    if failed:
+        out.error(
+            f"{len(failed)} périphérique(s) ne peuvent pas être ouverts : vérifiez les "
+            "branchements ou la configuration (voir la liste).",
+            f"{len(failed)} device(s) cannot be opened: check the cables or the configuration "
+            "(see the list).",
+        )
+        return 1
+    return 0
+
+
+def cmd_devices_test(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import check_devices, failure_sentence
+
+    checks = check_devices(_device_settings(args))
+    out.result({"devices": [c.as_json() for c in checks]}, [c.line() for c in checks])
+    failure = failure_sentence(checks)
+    if failure is not None:
+        out.error(*failure)
+        return 1
+    return 0
+
+
+def cmd_devices_print_test(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import print_test
+
+    result = print_test(_device_settings(args), datetime.now().astimezone())
+    lines = [f"Ticket de test imprimé sur {result.url}."]
+    if result.transcript is not None:
+        lines.append(f"Copie texte du simulateur : {result.transcript}")
+    out.result(result.as_json(), lines)
+    return 0
+
+
+def cmd_devices_open_drawer(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import printer_simulated
+
+    options = _device_options(args)
+    settings = _device_settings(args)
+    if not settings.db_path.exists():
+        raise NotInitialised
+    till = open_till(settings, simulators=printer_simulated(options) or settings.printer == "sim:")
+    try:
+        if till.printing is None:
+            raise InvalidInput(
+                "Aucune imprimante configurée : le tiroir-caisse se branche sur l'imprimante, "
+                "donnez --printer URL.",
+                "No printer configured: the cash drawer is wired to the printer, give "
+                "--printer URL.",
+            )
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        reason = args.reason or "essai du tiroir (caisse devices open-drawer)"
+        till.checkout.open_drawer(session, reason)
+    finally:
+        till.close()
+    out.result(
+        {"opened": True, "printer": settings.printer, "reason": reason},
+        [f"Tiroir-caisse ouvert (imprimante {settings.printer}), ouverture tracée."],
+    )
+    return 0
+
+
+def cmd_devices_weigh(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import weigh
+
+    result = weigh(_device_settings(args))
+    out.result(result.as_json(), [f"{result.grams} g ({result.status})"])
+    return 0
+
+
+def cmd_devices_show(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import show
+
+    settings = _device_settings(args)
+    lines = show(settings, args.text)
+    out.result(
+        {"display": settings.display, "lines": lines},
+        [f"Affiché sur {settings.display} :", *(f"  {line}" for line in lines)],
+    )
+    return 0
+
+
+def add_device_options(p: argparse.ArgumentParser) -> None:
+    """--printer, --display, --scale, --scanner: override the configuration for this run."""
+    group = p.add_argument_group(
+        "devices", "device URLs overriding the till's configuration for this run (cli.md)"
+    )
+    for role, example in (
+        ("printer", "escpos-usb:VID:PID, escpos-serial:PORT, escpos-net:HOST:PORT, sim:"),
+        ("display", "epson-display:PORT, cd5220:PORT, sim:"),
+        ("scale", "toledo8217:PORT, dialog06:PORT, sim:"),
+        ("scanner", "serial-scanner:PORT, hid:"),
+    ):
+        group.add_argument(
+            f"--{role}",
+            metavar="URL",
+            default=argparse.SUPPRESS,
+            help=f"the {role}: {example} or none",
+        )
+
+
+def add_devices_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    devices = sub.add_parser(
+        "devices", help="probe and drive the devices (printer, display, scale, scanner)"
+    )
+    add_device_options(devices)
+    dsub = devices.add_subparsers(dest="devices_command", required=True, metavar="ACTION")
+    p = add(
+        "list",
+        cmd_devices_list,
+        "each device role with its URL and whether it can be opened (exit 1 if one cannot)",
+        dsub,
+    )
+    add_device_options(p)
+    p = add(
+        "test",
+        cmd_devices_test,
+        "open each device: printer status, one scale reading, 'caisse OK' on the display; "
+        "exit 1 if one fails",
+        dsub,
+    )
+    add_device_options(p)
+    p = add(
+        "print-test",
+        cmd_devices_print_test,
+        "print a test ticket (accents, euro sign, QR code); with sim: see "
+        "imprimante-simulee.txt in the data directory",
+        dsub,
+    )
+    add_device_options(p)
+    p = add(
+        "open-drawer",
+        cmd_devices_open_drawer,
+        "open the cash drawer wired to the printer (needs the no-sale drawer right; traced "
+        "as JET 70)",
+        dsub,
+    )
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--reason", help="why the drawer is opened without a sale")
+    add_device_options(p)
+    p = add(
+        "weigh",
+        cmd_devices_weigh,
+        "one stable reading of the scale: grams and status (exit 1 if none is stable)",
+        dsub,
+    )
+    add_device_options(p)
+    p = add("show", cmd_devices_show, "show one or two lines on the customer display", dsub)
+    p.add_argument("text", nargs="+", help="one or two lines")
+    add_device_options(p)
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -715,9 +955,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ticket",
         choices=["paper", "email", "none"],
-        default="none",
-        help="ticket output (AGEC: on request)",
+        default=None,
+        help="ticket output (AGEC: on request); default none, or paper with --printer",
     )
+    add_device_options(p)
 
     p = add("refund", cmd_refund, "a refund referencing the original ticket")
     p.add_argument("--operator", required=True)
@@ -731,13 +972,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--approver-pin")
     p.add_argument("--cancel", action="store_true", help="cancel the whole ticket (op CANCEL)")
     p.add_argument("--reason")
-    p.add_argument("--ticket-output", choices=["paper", "email", "none"], default="none")
+    p.add_argument(
+        "--ticket-output",
+        choices=["paper", "email", "none"],
+        default=None,
+        help="ticket output; default none, or paper with --printer",
+    )
+    add_device_options(p)
 
     p = add("reprint", cmd_reprint, "a signed DUPLICATA record, then the copy")
     p.add_argument("--operator", required=True)
     p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
     p.add_argument("--ticket", required=True)
     p.add_argument("--reason")
+    add_device_options(p)
 
     cash = sub.add_parser("cash", help="cash session: opening float, cash in/out, count")
     cashsub = cash.add_subparsers(dest="cash_command", required=True, metavar="ACTION")
@@ -793,12 +1041,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="reports")
     rsub = report.add_subparsers(dest="report_command", required=True, metavar="WHICH")
-    add(
+    p = add(
         "x",
         cmd_report_x,
         "X report: the open period's figures and the expected cash; read-only, no record",
         rsub,
     )
+    add_device_options(p)
 
     close = sub.add_parser(
         "close",
@@ -813,13 +1062,17 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, cmd_close, text, clsub)
         p.add_argument("--operator", required=True, help="a manager or admin (right: close)")
         p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
-    add(
+        add_device_options(p)
+    p = add(
         "pending",
         cmd_close,
         "write the closures that are due (past days, ended months and fiscal years) without "
         "closing the current period",
         clsub,
     )
+    add_device_options(p)
+
+    add_devices_parser(sub, add)
 
     journal = sub.add_parser("journal", help="the fiscal journal")
     jsub = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
@@ -832,6 +1085,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_journal_export, "export the journal as JSON lines", jsub)
     p.add_argument("--out", required=True)
     p.add_argument("--from-gseq", type=int, default=1)
+
+    archive = sub.add_parser("archive", help="signed archives of closed periods")
+    asub = archive.add_subparsers(dest="archive_command", required=True, metavar="ACTION")
+    p = add(
+        "export",
+        cmd_archive_export,
+        "signed archive (ZIP) of a closed month (YYYY-MM) or fiscal year (YYYY: the one that "
+        "starts that year), recorded in the journal (A record and JET 130)",
+        asub,
+    )
+    p.add_argument("--period", required=True, metavar="YYYY-MM|YYYY")
+    p.add_argument("--out", required=True, metavar="FILE.zip")
+    p.add_argument("--operator", help="who exports (right: audit); recorded in the manifest")
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
 
     key = sub.add_parser("key", help="the till key")
     ksub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")

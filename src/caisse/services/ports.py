@@ -272,6 +272,31 @@ class ClosureStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveRecord:
+    """An A record as projected: which archive, which period and range, its manifest hash."""
+
+    gseq: int
+    archive_id: str
+    period: str
+    gseq_from: int
+    gseq_to: int
+    manifest_sha256: str
+    files: int
+    file_name: str
+    created_at: str
+
+
+class ArchiveStore(Protocol):
+    """The archives' projection (the chain of manifests)."""
+
+    def add(self, archive: ArchiveRecord) -> None: ...
+
+    def last(self) -> ArchiveRecord | None:
+        """The latest archive recorded, if any."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction (BEGIN IMMEDIATE) across every repository."""
 
@@ -301,6 +326,9 @@ class UnitOfWork(Protocol):
 
     @property
     def closures(self) -> ClosureStore: ...
+
+    @property
+    def archives(self) -> ArchiveStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from caisse.domain.catalog import Product, Unit
 from caisse.services.ports import (
+    ArchiveRecord,
     CashMovementRecord,
     CashSessionRecord,
     ClosureRecord,
@@ -533,3 +534,38 @@ class SqlClosureStore:
             if row is not None:
                 found.append(DatedRecord(*row))
         return min(found, key=lambda r: r.gseq) if found else None
+
+
+_ARCHIVE_COLS = (
+    "gseq, archive_id, period, gseq_from, gseq_to, manifest_sha256, files, file_name, created_at"
+)
+
+
+class SqlArchiveStore:
+    """The archives' projection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, archive: ArchiveRecord) -> None:
+        self._conn.execute(
+            f"INSERT INTO archives ({_ARCHIVE_COLS}) "  # noqa: S608 - constant columns
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                archive.gseq,
+                archive.archive_id,
+                archive.period,
+                archive.gseq_from,
+                archive.gseq_to,
+                archive.manifest_sha256,
+                archive.files,
+                archive.file_name,
+                archive.created_at,
+            ),
+        )
+
+    def last(self) -> ArchiveRecord | None:
+        row = self._conn.execute(
+            f"SELECT {_ARCHIVE_COLS} FROM archives ORDER BY gseq DESC LIMIT 1"  # noqa: S608
+        ).fetchone()
+        return None if row is None else ArchiveRecord(*row)

@@ -245,3 +245,20 @@ class ClosureRow(Base):
     gt_abs: Mapped[int] = mapped_column(Integer)
     token_sha256: Mapped[str] = mapped_column(String(43))
     __table_args__ = (UniqueConstraint("kind", "kseq", name="uq_closures_kind_kseq"),)
+
+
+class ArchiveRow(Base):
+    """Projection of an A record: a signed archive of a closed period and its manifest hash."""
+
+    __tablename__ = "archives"
+    gseq: Mapped[int] = mapped_column(
+        Integer, ForeignKey("journal.gseq"), primary_key=True, autoincrement=False
+    )
+    archive_id: Mapped[str] = mapped_column(String(40), unique=True)
+    period: Mapped[str] = mapped_column(String(32))
+    gseq_from: Mapped[int] = mapped_column(Integer)
+    gseq_to: Mapped[int] = mapped_column(Integer)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(20))

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from caisse.services.ports import TillIdentity
 from caisse.storage.repositories import (
     SqlAppState,
+    SqlArchiveStore,
     SqlCashStore,
     SqlCatalogRepository,
     SqlClosureStore,
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self._state = SqlAppState(conn)
         self._cash = SqlCashStore(conn)
         self._closures = SqlClosureStore(conn)
+        self._archives = SqlArchiveStore(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -96,6 +98,10 @@ class SqlUnitOfWork:
     @property
     def closures(self) -> SqlClosureStore:
         return self._closures
+
+    @property
+    def archives(self) -> SqlArchiveStore:
+        return self._archives
 
 
 class SqlUnitOfWorkFactory:

@@ -224,16 +224,22 @@ def test_empty_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert_one_sentence(err)
 
 
-def test_zip_archives_are_not_supported_yet(
+def test_a_zip_that_is_not_an_archive_exits_2_and_an_empty_manifest_is_an_anomaly(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("photo.txt", "{}")
+    code, _, err = run(capsys, path, "--lang", "en")
+    assert code == 2
+    assert "not a caisse archive" in err
+    assert_one_sentence(err)
     path = tmp_path / "archive.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("manifest.json", "{}")
-    code, _, err = run(capsys, path, "--lang", "en")
-    assert code == 2
-    assert "not supported yet" in err
-    assert_one_sentence(err)
+    code, out, _ = run(capsys, path, "--lang", "en")
+    assert code == 1
+    assert "archive.manifest" in out
 
 
 @pytest.mark.parametrize(
