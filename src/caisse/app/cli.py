@@ -799,6 +799,70 @@ def cmd_devices_show(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def cmd_devices_queue(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import queued_jobs
+
+    jobs = queued_jobs(_settings(args))
+    lines = [job.line() for job in jobs] or ["Aucune impression en attente."]
+    out.result({"jobs": [job.as_json() for job in jobs]}, lines)
+    return 0
+
+
+def cmd_devices_retry(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.devices import printer_simulated, retry_jobs
+
+    if (args.job is None) == (not args.all):
+        raise InvalidInput(
+            "Donnez l'impression à relancer (JOB, voir « caisse devices queue ») ou --all.",
+            "Give the print job to retry (JOB, see 'caisse devices queue') or --all.",
+        )
+    options = _device_options(args)
+    settings = _device_settings(args)
+    if not settings.db_path.exists():
+        raise NotInitialised
+    till = open_till(settings, simulators=printer_simulated(options) or settings.printer == "sim:")
+    try:
+        if till.printing is None:
+            raise InvalidInput(
+                "Aucune imprimante configurée : donnez --printer URL.",
+                "No printer configured: give --printer URL.",
+            )
+        _guard_writes(till)
+        printed = retry_jobs(till.context, till.printing, None if args.all else [args.job])
+        left = len(till.printing.spooler.jobs())
+    finally:
+        till.close()
+    out.result(
+        {"printed": [job.as_json() for job in printed], "waiting": left},
+        [f"Imprimé : {job.ticket} ({job.job_id})." for job in printed]
+        + [f"{left} impression(s) encore en attente."],
+    )
+    return 0
+
+
+def cmd_devices_cancel(args: argparse.Namespace, out: Output) -> int:
+    from dataclasses import replace
+
+    from caisse.app.devices import cancel_job, spool_queue
+
+    settings = _settings(args)
+    if not settings.db_path.exists():
+        raise NotInitialised
+    # note: cancelling needs no printer: the queue is read from the spool directly.
+    till = open_till(replace(settings, printer="none"))
+    try:
+        _guard_writes(till)
+        session = _sign_in(till, args.operator, _pin(args))
+        job = cancel_job(till.context, spool_queue(settings), session, args.job, args.reason)
+    finally:
+        till.close()
+    out.result(
+        {"cancelled": job.as_json(), "operator": session.id},
+        [f"Impression de {job.ticket} annulée ({job.job_id}), tracée (JET 191)."],
+    )
+    return 0
+
+
 def add_device_options(p: argparse.ArgumentParser) -> None:
     """--printer, --display, --scale, --scanner: override the configuration for this run."""
     group = p.add_argument_group(
@@ -868,6 +932,34 @@ def add_devices_parser(sub: Any, add: Callable[..., argparse.ArgumentParser]) ->
     p = add("show", cmd_devices_show, "show one or two lines on the customer display", dsub)
     p.add_argument("text", nargs="+", help="one or two lines")
     add_device_options(p)
+    p = add(
+        "queue",
+        cmd_devices_queue,
+        "the print jobs waiting in the spool (failed or interrupted): job id, ticket, when, "
+        "the reason",
+        dsub,
+    )
+    p = add(
+        "retry",
+        cmd_devices_retry,
+        "print a waiting job again (or --all, oldest first); exit 1 with the printer's "
+        "sentence if it fails again (the job stays queued, traced as JET 190)",
+        dsub,
+    )
+    p.add_argument("job", nargs="?", metavar="JOB", help="the job id (see 'devices queue')")
+    p.add_argument("--all", action="store_true", help="every waiting job")
+    add_device_options(p)
+    p = add(
+        "cancel",
+        cmd_devices_cancel,
+        "give up a waiting job (needs the reprint right; traced as JET 191 with the ticket, "
+        "the reason and the operator)",
+        dsub,
+    )
+    p.add_argument("job", metavar="JOB", help="the job id (see 'devices queue')")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    p.add_argument("--reason", required=True, help="why the ticket is not printed")
 
 
 # ---------------------------------------------------------------------------- parser

@@ -8,6 +8,7 @@ asked, `InvalidInput` (exit 2) for a URL that cannot be used.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
@@ -16,11 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from caisse.app.printing import DEFAULT_LOGO, LOGO_FILE
+from caisse.app.printing import DEFAULT_LOGO, LOGO_FILE, SPOOL_DIR, Printing
 from caisse.app.settings import Settings
 from caisse.domain.errors import InvalidInput, Refused
+from caisse.services.context import TillContext
+from caisse.services.jet import Jet
+from caisse.services.operators import OperatorSession, Right, require
 from hw.display.factory import DisplaySetup, open_display
-from hw.errors import BelowMinimum, HardwareError, InvalidDeviceUrl
+from hw.errors import BelowMinimum, HardwareError, InvalidDeviceUrl, PrintJobNotFound
 from hw.escpos_protocol import blocking_error
 from hw.ports import (
     Align,
@@ -29,11 +33,13 @@ from hw.ports import (
     Feed,
     Logo,
     PrinterProfile,
+    PrintJobInfo,
     QrCode,
     Separator,
     TextLine,
     TicketDocument,
 )
+from hw.print_queue import PrintQueue
 from hw.registry import (
     NetworkPrinterSpec,
     PrinterOptions,
@@ -42,6 +48,8 @@ from hw.registry import (
     printer_spec,
 )
 from hw.scales.factory import ScaleSetup, open_scale
+
+logger = logging.getLogger(__name__)
 
 ROLES: Final = ("printer", "display", "scale", "scanner")
 """The device roles of cli.md, in the order they are listed."""
@@ -508,3 +516,150 @@ def show(settings: Settings, texts: Sequence[str]) -> list[str]:
     finally:
         opened.close()
     return lines
+
+
+# ---------------------------------------------------------------------------- print queue
+
+
+class PrintJobUnknown(Refused):
+    """No job of that id waits in the print queue (printed, cancelled or mistyped)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"Impression inconnue : {job_id} n'est pas dans la file d'attente "
+            "(voir « caisse devices queue »).",
+            f"Unknown print job: {job_id} is not in the print queue (see 'caisse devices queue').",
+        )
+        self.job_id = job_id
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    """A ticket waiting in the print queue, as the cashier sees it."""
+
+    job_id: str
+    ticket: str
+    created_at: str
+    state: str
+    attempts: int
+    reason_fr: str
+
+    @classmethod
+    def of(cls, info: PrintJobInfo) -> QueuedJob:
+        return cls(
+            info.job_id,
+            info.reference,
+            info.created_at,
+            str(info.state),
+            info.attempts,
+            info.last_error_fr or "en attente d'impression",
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "ticket": self.ticket,
+            "created_at": self.created_at,
+            "state": self.state,
+            "attempts": self.attempts,
+            "reason": self.reason_fr,
+        }
+
+    def line(self) -> str:
+        return f"{self.job_id}  {self.ticket:<24} {self.created_at}  {self.reason_fr}"
+
+
+def spool_queue(settings: Settings) -> PrintQueue:
+    """The print queue spooled in the data directory (the one `build_printing` uses)."""
+    return PrintQueue(settings.data_dir / SPOOL_DIR)
+
+
+def queued_jobs(settings: Settings) -> list[QueuedJob]:
+    """The tickets still waiting (failed or interrupted), oldest first; no printer is opened."""
+    if not (settings.data_dir / SPOOL_DIR).is_dir():
+        return []
+    return [QueuedJob.of(info) for info in spool_queue(settings).jobs()]
+
+
+def _queued(queue: PrintQueue, job_id: str) -> QueuedJob:
+    try:
+        return QueuedJob.of(queue.get(job_id).info())
+    except PrintJobNotFound:
+        raise PrintJobUnknown(job_id) from None
+
+
+def _ticket_gseq(context: TillContext, ticket: str) -> int | None:
+    with context.uow() as uow:
+        ref = uow.sales.find_ticket(ticket)
+    return None if ref is None else ref.gseq
+
+
+def retry_jobs(
+    context: TillContext, printing: Printing, job_ids: Sequence[str] | None
+) -> list[QueuedJob]:
+    """Print waiting tickets again (`None`: every one, oldest first); returns those printed.
+
+    A success writes no record (the ticket's own record already stands) and is logged. The
+    first failure stops: it is traced as JET 190 and the job stays queued.
+
+    Raises:
+        PrintJobUnknown: a job id not in the queue (nothing is printed).
+        DeviceFailed: the printer failed (the printer's sentence); earlier jobs printed.
+    """
+    spooler = printing.spooler
+    jobs = (
+        [QueuedJob.of(info) for info in spooler.jobs()]
+        if job_ids is None
+        else [_queued(spooler.queue, job_id) for job_id in job_ids]
+    )
+    printed: list[QueuedJob] = []
+    for job in jobs:
+        try:
+            spooler.retry(job.job_id)
+        except PrintJobNotFound:
+            raise PrintJobUnknown(job.job_id) from None
+        except HardwareError as exc:
+            context.log_event(
+                Jet.PRINTER_FAILURE,
+                {"ticket": job.ticket, "error": exc.fr, "job": job.job_id, "retry": True},
+                related_gseq=_ticket_gseq(context, job.ticket),
+            )
+            raise DeviceFailed("printer", exc) from exc
+        logger.info("print job %s (%s) reprinted from the queue", job.job_id, job.ticket)
+        printed.append(job)
+    return printed
+
+
+def cancel_job(
+    context: TillContext,
+    queue: PrintQueue,
+    session: OperatorSession,
+    job_id: str,
+    reason: str,
+) -> QueuedJob:
+    """Give up a waiting ticket, traced as JET 191 (ticket, reason, operator) first.
+
+    Raises:
+        PermissionDenied: the operator may not reprint (the right that covers the queue).
+        InvalidInput: no reason given.
+        PrintJobUnknown: no such job.
+    """
+    require(session, Right.REPRINT)
+    if not reason.strip():
+        raise InvalidInput(
+            "Donnez la raison de l'annulation de l'impression (--reason).",
+            "Give the reason for cancelling the print job (--reason).",
+        )
+    job = _queued(queue, job_id)
+    context.log_event(
+        Jet.NOT_PRINTED,
+        {"ticket": job.ticket, "reason": reason.strip(), "job": job.job_id, "error": job.reason_fr},
+        operator=session.as_body(),
+        related_gseq=_ticket_gseq(context, job.ticket),
+    )
+    try:
+        queue.cancel(job.job_id)
+    except PrintJobNotFound:
+        logger.info("print job %s left the queue while it was cancelled", job.job_id)
+    logger.info("print job %s (%s) cancelled by %s", job.job_id, job.ticket, session.id)
+    return job
