@@ -701,6 +701,14 @@ def cmd_bench(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def cmd_screenshot(args: argparse.Namespace, out: Output) -> int:
+    from caisse.app.screenshot import take_screenshots
+
+    saved = take_screenshots(Path(args.out))
+    out.result({"screenshots": [str(p) for p in saved]}, [str(p) for p in saved])
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from caisse.app.run import run_till
 
@@ -1221,6 +1229,13 @@ def build_parser() -> argparse.ArgumentParser:
         bsub,
     )
     p.add_argument("--tickets", type=int, default=5000)
+
+    p = add(
+        "screenshot",
+        cmd_screenshot,
+        "render the main screens of a demo till (login, sale, payment, confirmation) to PNG",
+    )
+    p.add_argument("--out", required=True, help="the folder for the PNG files")
 
     p = add("run", cmd_run, "the touch till (Qt)")
     p.add_argument("--demo", action="store_true", help="create and open the demo shop")
