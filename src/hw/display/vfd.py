@@ -11,6 +11,7 @@ reopens the port and re-initialises the display.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Final
 
@@ -44,7 +45,7 @@ def epson_move(x: int, y: int) -> bytes:
     return US + b"$" + bytes((x, y))
 
 
-class VfdDisplay:
+class VfdDisplay(ABC):
     """Common part of the command sets: mapping, cutting, (re)connection.
 
     Args:
@@ -87,9 +88,9 @@ class VfdDisplay:
             encode(fit(to_display(line, self.charset), COLUMNS), self.charset) for line in padded
         ]
 
+    @abstractmethod
     def frame(self, lines: Sequence[str]) -> bytes:
-        """The bytes that show `lines` (overridden by each command set)."""
-        raise NotImplementedError
+        """The bytes that show `lines`, in each command set's own framing."""
 
     def init_bytes(self) -> bytes:
         """The bytes sent after each (re)connection (overridden by each command set)."""
