@@ -7,14 +7,19 @@ import os
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from caisse.storage.schema import Base
+from caisse.storage.schema import Base, include_in_schema_check
 
 target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
     # note: render_as_batch lets later migrations alter SQLite tables (copy-and-move).
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=include_in_schema_check,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

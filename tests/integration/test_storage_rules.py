@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from caisse.storage.engine import make_engine, upgrade_database
-from caisse.storage.schema import Base
+from caisse.storage.schema import Base, include_in_schema_check
 from tests.integration.conftest import TillFixture
 
 
@@ -29,7 +29,8 @@ def test_migrations_reach_the_declared_schema(tmp_path: Path) -> None:
     upgrade_database(engine)
     upgrade_database(engine)  # idempotent at start-up
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_in_schema_check})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
     engine.dispose()
 
