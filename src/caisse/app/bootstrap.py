@@ -23,8 +23,10 @@ from caisse.services.checkout import CheckoutService
 from caisse.services.closures import ClosureService
 from caisse.services.context import TillContext
 from caisse.services.integrity import IntegrityService
+from caisse.services.open_tickets import OpenTicketService
 from caisse.services.operators import OperatorService
 from caisse.services.ports import AnchorValue, Clock, HeadAnchor, ReceiptPrinter, Signer
+from caisse.services.returns import ReturnsService
 from caisse.storage.anchor_file import FileHeadAnchor
 from caisse.storage.engine import make_engine, upgrade_database
 from caisse.storage.uow import SqlUnitOfWorkFactory
@@ -86,6 +88,8 @@ class Till:
     printing: Printing | None = None
     closures: ClosureService = field(kw_only=True)
     cash: CashService = field(kw_only=True)
+    open_tickets: OpenTicketService = field(kw_only=True)
+    returns: ReturnsService = field(kw_only=True)
 
     def close(self) -> None:
         if self.printing is not None:
@@ -180,4 +184,6 @@ def open_till(
         printing,
         closures=closures,
         cash=CashService(context, closures),
+        open_tickets=OpenTicketService(context),
+        returns=ReturnsService(context),
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from caisse.domain.catalog import Product, Unit
@@ -21,11 +21,13 @@ from caisse.domain.sale import (
     LineInput,
     Payment,
     Sale,
+    Tender,
     compute_ticket,
     settle,
 )
 from caisse.services.context import TillContext
 from caisse.services.errors import (
+    DrawerFailed,
     PrinterFailed,
     ReturnNotAllowed,
     TicketNotFound,
@@ -61,6 +63,7 @@ class TicketResult:
     token_sha256: str
     printed: bool
     print_error: str | None
+    drawer_error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -327,11 +330,27 @@ class CheckoutService:
                 build = self.build_sale(session, done, kind, supervisor, printed)
                 entry, draft = self._till.append(uow, kind, build)
                 self._project(uow, entry, draft, stock_reason="sale")
+                if sale.id is not None:
+                    # note: the open ticket goes in the transaction that journals it, so a
+                    # crash can never offer to resume a ticket already sold.
+                    uow.open_tickets.delete(sale.id)
                 self._till.commit(uow, entry)
         except BaseException:
             sale.reopen()
             raise
-        return self._after_commit(entry, draft, printed)
+        return self._kick_drawer(self._after_commit(entry, draft, printed), done.payments)
+
+    def _kick_drawer(self, result: TicketResult, payments: Sequence[Payment]) -> TicketResult:
+        """Open the drawer after a ticket with cash; a drawer failure never undoes the ticket."""
+        drawer = self._till.drawer
+        if drawer is None or not any(p.method is Tender.CASH for p in payments):
+            return result
+        try:
+            drawer.open()
+        except DrawerFailed as exc:
+            logger.warning("drawer did not open after ticket %s: %s", result.number, exc)
+            return replace(result, drawer_error=str(exc))
+        return result
 
     def _project(
         self, uow: UnitOfWork, entry: JournalEntry, draft: Draft, stock_reason: str
@@ -473,58 +492,9 @@ class CheckoutService:
                     f"Le ticket {ticket_no} n'est pas une vente : il ne peut pas être remboursé.",
                     f"Ticket {ticket_no} is not a sale: it cannot be refunded.",
                 )
-            returned = uow.sales.returned_qty(original.gseq)
-            by_n = {int(li["n"]): li for li in body["lines"]}
-            wanted = [(n, None) for n in by_n] if lines is None or cancel else list(lines)
-            inputs: list[LineInput] = []
-            origins: list[int] = []
-            for n, qty in wanted:
-                if n not in by_n:
-                    raise ReturnNotAllowed(
-                        f"Le ticket {ticket_no} n'a pas de ligne {n}.",
-                        f"Ticket {ticket_no} has no line {n}.",
-                    )
-                li = by_n[n]
-                left = int(li["qty_milli"]) - returned.get(n, 0)
-                q = left if qty is None else qty
-                if cancel and left != int(li["qty_milli"]):
-                    raise ReturnNotAllowed(
-                        f"Le ticket {ticket_no} a déjà été en partie remboursé : "
-                        "remboursez le reste au lieu de l'annuler.",
-                        f"Ticket {ticket_no} was already partly refunded: refund the rest "
-                        "instead of cancelling it.",
-                    )
-                if q <= 0 or q > left:
-                    raise ReturnNotAllowed(
-                        f"Ligne {n} : quantité à rendre impossible (reste {left / 1000:g}).",
-                        f"Line {n}: impossible quantity to return ({left / 1000:g} left).",
-                    )
-                orig_qty = int(li["qty_milli"])
-                paid_discount = int(li.get("discount_cents", 0)) + int(
-                    li.get("ticket_discount_cents", 0)
-                )
-                share = round_half_away(paid_discount * q, orig_qty)
-                inputs.append(
-                    LineInput(
-                        n=len(inputs) + 1,
-                        sku=str(li["sku"]),
-                        label=str(li["label"]),
-                        vat_bp=int(li["vat_bp"]),
-                        unit=Unit(li.get("unit", "piece")),
-                        qty_milli=-q,
-                        unit_ttc_cents=int(li["unit_ttc_cents"]),
-                        line_discount=Discount(percent_bp=None, amount_cents=share)
-                        if share
-                        else None,
-                        price_override=None,
-                    )
-                )
-                origins.append(n)
-            if not inputs:
-                raise ReturnNotAllowed(
-                    f"Rien à rembourser sur le ticket {ticket_no}.",
-                    f"Nothing left to refund on ticket {ticket_no}.",
-                )
+            inputs, origins = refund_inputs(
+                ticket_no, body, uow.sales.returned_qty(original.gseq), lines, cancel=cancel
+            )
             totals = compute_ticket(inputs, None)
             settlement = settle(totals.total_ttc_cents, list(payments))
             if not settlement.covered:
@@ -564,7 +534,7 @@ class CheckoutService:
             entry, draft = self._till.append(uow, kind, build)
             self._project(uow, entry, draft, stock_reason="return")
             self._till.commit(uow, entry)
-        return self._after_commit(entry, draft, printed)
+        return self._kick_drawer(self._after_commit(entry, draft, printed), payments)
 
     def reprint(
         self, session: OperatorSession, ticket_no: str, reason: str = "", channel: str = "paper"
@@ -600,6 +570,76 @@ class CheckoutService:
             uow.sales.add_duplicate(entry.gseq, original.gseq, copy_no)
             self._till.commit(uow, entry)
         return self._after_commit(entry, draft, channel, original)
+
+
+def refund_inputs(
+    ticket_no: str,
+    body: Mapping[str, Any],
+    returned: Mapping[int, int],
+    lines: Sequence[tuple[int, int | None]] | None,
+    *,
+    cancel: bool = False,
+) -> tuple[list[LineInput], list[int]]:
+    """The negative lines of a refund of `body` and the original line numbers they return.
+
+    Args:
+        ticket_no: the original's number, for the messages.
+        body: the original sale's journal body.
+        returned: quantities already returned per original line (`SalesProjection.returned_qty`).
+        lines: (original line, quantity or None for all that is left); None: every line.
+        cancel: a cancellation of the whole ticket (refused once partly refunded).
+
+    Raises:
+        ReturnNotAllowed: an unknown line, an impossible quantity, or nothing left to refund.
+    """
+    by_n = {int(li["n"]): li for li in body["lines"]}
+    wanted = [(n, None) for n in by_n] if lines is None or cancel else list(lines)
+    inputs: list[LineInput] = []
+    origins: list[int] = []
+    for n, qty in wanted:
+        if n not in by_n:
+            raise ReturnNotAllowed(
+                f"Le ticket {ticket_no} n'a pas de ligne {n}.",
+                f"Ticket {ticket_no} has no line {n}.",
+            )
+        li = by_n[n]
+        left = int(li["qty_milli"]) - returned.get(n, 0)
+        q = left if qty is None else qty
+        if cancel and left != int(li["qty_milli"]):
+            raise ReturnNotAllowed(
+                f"Le ticket {ticket_no} a déjà été en partie remboursé : "
+                "remboursez le reste au lieu de l'annuler.",
+                f"Ticket {ticket_no} was already partly refunded: refund the rest "
+                "instead of cancelling it.",
+            )
+        if q <= 0 or q > left:
+            raise ReturnNotAllowed(
+                f"Ligne {n} : quantité à rendre impossible (reste {left / 1000:g}).",
+                f"Line {n}: impossible quantity to return ({left / 1000:g} left).",
+            )
+        orig_qty = int(li["qty_milli"])
+        paid_discount = int(li.get("discount_cents", 0)) + int(li.get("ticket_discount_cents", 0))
+        share = round_half_away(paid_discount * q, orig_qty)
+        inputs.append(
+            LineInput(
+                n=len(inputs) + 1,
+                sku=str(li["sku"]),
+                label=str(li["label"]),
+                vat_bp=int(li["vat_bp"]),
+                unit=Unit(li.get("unit", "piece")),
+                qty_milli=-q,
+                unit_ttc_cents=int(li["unit_ttc_cents"]),
+                line_discount=Discount(percent_bp=None, amount_cents=share) if share else None,
+                price_override=None,
+            )
+        )
+        origins.append(n)
+    if not inputs:
+        raise ReturnNotAllowed(
+            f"Rien à rembourser sur le ticket {ticket_no}.",
+            f"Nothing left to refund on ticket {ticket_no}.",
+        )
+    return inputs, origins
 
 
 def project_ticket(uow: UnitOfWork, entry: JournalEntry, draft: Draft, stock_reason: str) -> None:

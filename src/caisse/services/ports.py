@@ -123,6 +123,19 @@ class TicketRef:
     op: str
 
 
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """A finalised ticket as a list shows it (returns screen: search by date)."""
+
+    gseq: int
+    kind: str
+    ticket_no: str
+    op: str
+    ts_utc: str
+    operator_id: str
+    total_ttc_cents: int
+
+
 class SalesProjection(Protocol):
     """Sale, line, payment and duplicate tables, rebuilt from journal bodies if need be."""
 
@@ -132,6 +145,10 @@ class SalesProjection(Protocol):
 
     def returned_qty(self, original_gseq: int) -> dict[int, int]:
         """Quantities (thousandths) already returned per original line number."""
+        ...
+
+    def on_date(self, business_date: str, limit: int) -> list[TicketSummary]:
+        """The sales and refunds of a business date, newest first."""
         ...
 
     def add_duplicate(self, gseq: int, original_gseq: int, copy_no: int) -> None: ...
@@ -297,6 +314,54 @@ class ArchiveStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OpenTicketRecord:
+    """A ticket being built or parked: not fiscal, kept so that it survives a restart.
+
+    `status` is "open" (the ticket on screen) or "parked"; `data` is the sale as JSON text
+    (`caisse.domain.open_ticket`); times are ISO 8601 UTC.
+    """
+
+    id: str
+    status: str
+    operator_id: str
+    operator_name: str
+    created_at: str
+    updated_at: str
+    parked_at: str | None
+    items: int
+    total_cents: int
+    data: str
+
+
+class OpenTicketStore(Protocol):
+    """Open and parked tickets (one row each)."""
+
+    def get(self, ticket_id: str) -> OpenTicketRecord | None: ...
+
+    def put(self, record: OpenTicketRecord) -> None:
+        """Insert or replace the row of `record.id`."""
+        ...
+
+    def delete(self, ticket_id: str) -> bool:
+        """Remove a row; False when there was none."""
+        ...
+
+    def list(self, status: str) -> list[OpenTicketRecord]:
+        """The rows of a status, oldest first."""
+        ...
+
+
+class ReceiptEmailQueue(Protocol):
+    """Receipts the customer asked for by e-mail, waiting for a mail sender (none built yet)."""
+
+    def add(self, gseq: int, ticket_no: str, address: str, queued_at: str) -> None: ...
+
+    def pending(self) -> list[tuple[int, str, str]]:
+        """(gseq, ticket number, address) of the receipts not sent yet, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction (BEGIN IMMEDIATE) across every repository."""
 
@@ -329,6 +394,12 @@ class UnitOfWork(Protocol):
 
     @property
     def archives(self) -> ArchiveStore: ...
+
+    @property
+    def open_tickets(self) -> OpenTicketStore: ...
+
+    @property
+    def receipt_emails(self) -> ReceiptEmailQueue: ...
 
     def __enter__(self) -> Self: ...
 

@@ -27,6 +27,7 @@ from caisse.services.ports import (
     JournalEntry,
     OperatorRecord,
     TicketRef,
+    TicketSummary,
     TillIdentity,
 )
 
@@ -278,6 +279,14 @@ class SqlSalesProjection:
                     returned[origin] = returned.get(origin, 0) - int(line["qty_milli"])
         return returned
 
+    def on_date(self, business_date: str, limit: int) -> list[TicketSummary]:
+        rows = self._conn.execute(
+            "SELECT gseq, kind, ticket_no, op, ts_utc, operator_id, total_ttc_cents FROM sales "
+            "WHERE business_date = ? ORDER BY gseq DESC LIMIT ?",
+            (business_date, limit),
+        ).fetchall()
+        return [TicketSummary(*row) for row in rows]
+
     def add_duplicate(self, gseq: int, original_gseq: int, copy_no: int) -> None:
         self._conn.execute(
             "INSERT INTO duplicates (gseq, original_gseq, copy_no) VALUES (?, ?, ?)",
@@ -304,8 +313,9 @@ class SqlStockLedger:
             )
 
     def level(self, sku: str) -> int:
+        # note: stock_levels is kept by a trigger on stock_movements (migration 0006).
         row = self._conn.execute(
-            "SELECT COALESCE(SUM(qty_milli), 0) FROM stock_movements WHERE sku = ?", (sku,)
+            "SELECT qty_milli FROM stock_levels WHERE sku = ?", (sku,)
         ).fetchone()
         return 0 if row is None else int(row[0])
 

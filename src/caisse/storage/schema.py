@@ -280,3 +280,32 @@ class ArchiveRow(Base):
     files: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(20))
+
+
+class OpenTicketRow(Base):
+    """A ticket being built or parked (not fiscal: it becomes a record when finalised)."""
+
+    __tablename__ = "open_tickets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), index=True)
+    operator_id: Mapped[str] = mapped_column(String(32))
+    operator_name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    parked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    items: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("status IN ('open', 'parked')", name="status"),)
+
+
+class ReceiptEmailRow(Base):
+    """A receipt the customer asked for by e-mail, until a mail sender sends it."""
+
+    __tablename__ = "receipt_emails"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gseq: Mapped[int] = mapped_column(Integer, ForeignKey("journal.gseq"))
+    ticket_no: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(Text)
+    queued_at: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)

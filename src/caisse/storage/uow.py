@@ -9,6 +9,7 @@ from typing import Any, Self
 from sqlalchemy import Engine
 
 from caisse.services.ports import TillIdentity
+from caisse.storage.open_tickets import SqlOpenTicketStore, SqlReceiptEmailQueue
 from caisse.storage.repositories import (
     SqlAppState,
     SqlArchiveStore,
@@ -47,6 +48,8 @@ class SqlUnitOfWork:
         self._cash = SqlCashStore(conn)
         self._closures = SqlClosureStore(conn)
         self._archives = SqlArchiveStore(conn)
+        self._open_tickets = SqlOpenTicketStore(conn)
+        self._receipt_emails = SqlReceiptEmailQueue(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -102,6 +105,14 @@ class SqlUnitOfWork:
     @property
     def archives(self) -> SqlArchiveStore:
         return self._archives
+
+    @property
+    def open_tickets(self) -> SqlOpenTicketStore:
+        return self._open_tickets
+
+    @property
+    def receipt_emails(self) -> SqlReceiptEmailQueue:
+        return self._receipt_emails
 
 
 class SqlUnitOfWorkFactory:
