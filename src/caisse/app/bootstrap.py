@@ -19,6 +19,7 @@ from caisse.keys.keystore import FileKeyStore
 from caisse.keys.verify import signature_checker
 from caisse.services.activation import GeneratedKey
 from caisse.services.cash import CashService
+from caisse.services.catalogue import CatalogueService
 from caisse.services.checkout import CheckoutService
 from caisse.services.closures import ClosureService
 from caisse.services.context import TillContext
@@ -28,6 +29,7 @@ from caisse.services.operators import OperatorService
 from caisse.services.ports import AnchorValue, Clock, HeadAnchor, ReceiptPrinter, Signer
 from caisse.services.returns import ReturnsService
 from caisse.storage.anchor_file import FileHeadAnchor
+from caisse.storage.catalogue_index import SqlCatalogueIndex
 from caisse.storage.engine import make_engine, upgrade_database
 from caisse.storage.uow import SqlUnitOfWorkFactory
 
@@ -90,10 +92,13 @@ class Till:
     cash: CashService = field(kw_only=True)
     open_tickets: OpenTicketService = field(kw_only=True)
     returns: ReturnsService = field(kw_only=True)
+    catalogue: CatalogueService = field(kw_only=True)
+    catalogue_index: SqlCatalogueIndex = field(kw_only=True)
 
     def close(self) -> None:
         if self.printing is not None:
             self.printing.close()
+        self.catalogue_index.close()
         anchor = self.context.anchor
         if isinstance(anchor, _AnchorForTill):
             anchor.close()
@@ -173,6 +178,7 @@ def open_till(
     # note: every sale and refund first writes the closures that are due and is refused in a
     # closed period (nf525.md §6.5); cash operations call the same guard themselves.
     checkout.before_record = closures.before_sale
+    catalogue_index = SqlCatalogueIndex(settings.db_path)
     return Till(
         settings,
         engine,
@@ -186,4 +192,6 @@ def open_till(
         cash=CashService(context, closures),
         open_tickets=OpenTicketService(context),
         returns=ReturnsService(context),
+        catalogue=CatalogueService(catalogue_index, pictures_dir=settings.data_dir / "pictures"),
+        catalogue_index=catalogue_index,
     )
