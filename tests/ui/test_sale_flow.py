@@ -241,7 +241,7 @@ def test_training_mode_shows_its_banner(qtbot: QtBot, shop: TillFixture) -> None
     banner = label(window, "sale.training_banner")
     assert banner.isVisible()
     assert "paul" in banner.text()
-    assert "Local uniquement" in label(window, "sale.status").text()
+    assert "Local uniquement" in label(window, "status.sync").text()
 
 
 def test_a_blocked_till_shows_the_alarm(qtbot: QtBot, shop: TillFixture) -> None:

@@ -4,21 +4,87 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from caisse.app.bootstrap import open_till
+from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import Settings
+from caisse.app.till_desks import GuiDevices, gui_devices
 from caisse.domain.errors import UserFacingError
 from caisse.services.integrity import StartupReport
+from caisse.ui.customer_display import CustomerDisplayFeed, CustomerDisplayWindow, SaleDisplay
 from caisse.ui.main_window import WINDOW_SIZE, MainWindow
-from caisse.ui.tasks import QtTaskRunner
+from caisse.ui.manager_menu import ManagerDeps
+from caisse.ui.tasks import QtTaskRunner, TaskRunner
 from caisse.ui.theme import apply_theme
 
 logger = logging.getLogger(__name__)
 
 EXIT_UNUSABLE = 2
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[3] / "resources" / "translations"
+"""Where `make` compiles `caisse_<lang>.qm` from the `.ts` sources (source checkouts)."""
+
+
+def install_translation(app: QCoreApplication, lang: str) -> QTranslator | None:
+    """Load the compiled catalogue of `lang` (French is the source language: none needed).
+
+    Returns the installed translator (keep a reference: Qt does not own it), or None when
+    the language is French or its `.qm` was not built (the till then speaks French).
+    """
+    if lang == "fr":
+        return None
+    translator = QTranslator(app)
+    if not translator.load(f"caisse_{lang}", str(TRANSLATIONS_DIR)):
+        logger.warning("no compiled translation for %s in %s (run make)", lang, TRANSLATIONS_DIR)
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
+def build_window(
+    till: Till,
+    tasks: TaskRunner,
+    *,
+    lang: str = "fr",
+    demo: bool = False,
+    customer_window: bool = False,
+    startup: Callable[[], StartupReport] | None = None,
+) -> tuple[MainWindow, GuiDevices, CustomerDisplayWindow | None]:
+    """The main window wired to the till's services and devices (also used by screenshots)."""
+    devices = gui_devices(
+        till.settings, till.context, till.closures, till.cash, till.printing, demo=demo
+    )
+    displays: list[SaleDisplay] = []
+    window_display = None
+    if customer_window or till.settings.display.strip().startswith("window"):
+        window_display = CustomerDisplayWindow()
+        displays.append(window_display)
+    if devices.pole_display is not None:
+        displays.append(devices.pole_display)
+    manager = ManagerDeps(
+        closures=till.closures,
+        cash=till.cash,
+        tickets=till.checkout,
+        reports=devices.reports,
+        print_queue=devices.print_queue,
+        settings_lines=devices.settings_lines,
+    )
+    window = MainWindow(
+        till.checkout,
+        till.operators,
+        tasks,
+        lang=lang,
+        startup=startup,
+        manager=manager,
+        printer=devices.printer_source,
+        display=CustomerDisplayFeed(displays) if displays else None,
+        weighing=devices.weighing,
+    )
+    return window, devices, window_display
 
 
 def _application() -> QApplication:
@@ -31,7 +97,7 @@ def _application() -> QApplication:
     return app
 
 
-def start_gui(settings: Settings, fullscreen: bool, lang: str) -> int:
+def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = False) -> int:
     """Run the touch till until its window closes; returns the process exit code.
 
     The start-up checks (JET 10, journal integrity) run on the service worker while the
@@ -40,6 +106,7 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str) -> int:
     """
     app = _application()
     apply_theme(app)
+    translator = install_translation(app, lang)
     try:
         till = open_till(settings, simulators=True)
     except UserFacingError as exc:
@@ -54,8 +121,13 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str) -> int:
         started.append(report)  # read only after tasks.shutdown() joined the worker
         return report
 
+    devices: GuiDevices | None = None
     try:
-        window = MainWindow(till.checkout, till.operators, tasks, lang=lang, startup=startup)
+        window, devices, customer = build_window(
+            till, tasks, lang=lang, demo=demo, customer_window=demo, startup=startup
+        )
+        if customer is not None:
+            customer.show()
         if fullscreen:
             window.showFullScreen()
         else:
@@ -73,4 +145,8 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str) -> int:
         return code
     finally:
         tasks.shutdown()
+        if devices is not None:
+            devices.close()
         till.close()
+        if translator is not None:
+            app.removeTranslator(translator)

@@ -67,4 +67,4 @@ def run_till(args: argparse.Namespace) -> int:
         sys.stderr.write(message + "\n")
     from caisse.app.qt_main import start_gui
 
-    return start_gui(settings, fullscreen=args.fullscreen, lang=args.lang)
+    return start_gui(settings, fullscreen=args.fullscreen, lang=args.lang, demo=bool(args.demo))

@@ -42,17 +42,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caisse.domain.catalog import Unit
-from caisse.domain.errors import Refused
+from caisse.domain.catalog import Product, Unit
+from caisse.domain.errors import InvalidQuantity, Refused
 from caisse.domain.money import format_eur, parse_eur, parse_quantity
 from caisse.domain.sale import Payment, Sale, SaleState, Tender
 from caisse.services.checkout import TicketResult
 from caisse.services.operators import OperatorSession
 from caisse.ui.dialogs import ReasonDialog
 from caisse.ui.errors import show_error
+from caisse.ui.manager_ports import Weighing
 from caisse.ui.ports import Checkout
 from caisse.ui.tasks import TaskRunner
 from caisse.ui.theme import TOUCH_MIN_PX, set_level, touch_button
+from caisse.ui.weigh_dialog import WeighDialog, WeightFromScale
 
 logger = logging.getLogger(__name__)
 
@@ -176,18 +178,24 @@ class SaleDesk:
     def view(self) -> SaleView:
         return view_of(self._current())
 
-    def add(self, entry: str) -> tuple[SaleView, int]:
+    def add(self, entry: str, *, typed_weight: bool = True) -> tuple[SaleView, int]:
         """Add `code` or `qty*code` (a weight in kg for a weighed item); returns the line number.
+
+        `typed_weight=False` (a scale is configured) refuses a typed weight: the weight of a
+        weighed item then comes from the scale only.
 
         Raises:
             UnknownProduct: no such code (nothing is added).
             InvalidQuantity: a weighed item without its weight, or a malformed quantity.
+            WeightFromScale: a typed weight while the scale must be used.
         """
         sale = self._current()
         qty_text, sep, code = entry.strip().rpartition(QTY_SEPARATOR)
         code = code.strip()
         if sep:
             product = self._checkout.find_product(code)
+            if product.unit is Unit.KG and not typed_weight:
+                raise WeightFromScale(product.label)
             n = self._checkout.add_item(sale, code, parse_quantity(qty_text, product.unit))
         else:
             n = self._checkout.add_item(sale, code)
@@ -277,6 +285,8 @@ class SaleScreen(QWidget):
     """Rings up one sale after another for the signed-in operator."""
 
     sale_did_finalise = Signal(object)
+    sale_view_did_change = Signal(object)  # each SaleView drawn (the customer displays follow)
+    weight_did_show = Signal(str, int, int, int)  # label, grams, price per kg, price
 
     def __init__(
         self, checkout: Checkout, tasks: TaskRunner, lang: str = "fr", parent: QWidget | None = None
@@ -295,6 +305,10 @@ class SaleScreen(QWidget):
         self.reason_dialog: ReasonDialog | None = None
         self.keypad: dict[str, QPushButton] = {}
         self.notes: dict[int, QPushButton] = {}
+        # the scale (set by the main window when one is configured): weighed items are then
+        # weighed on it, and a typed weight is refused
+        self.weighing: Weighing | None = None
+        self.weigh_dialog: WeighDialog | None = None
 
         columns = QHBoxLayout()
         columns.setSpacing(14)
@@ -618,10 +632,8 @@ class SaleScreen(QWidget):
         self.training_banner.setVisible(bool(supervisor))
 
     def _update_status(self) -> None:
-        parts = [self.tr("Local uniquement (pas de serveur de synchronisation)")]
-        if self._last_ticket:
-            parts.append(self._last_ticket)
-        self.status_label.setText("  ·  ".join(parts))
+        # note: the sync link and the printer are in the window's status bar (status_bar.py)
+        self.status_label.setText(self._last_ticket)
 
     # ------------------------------------------------------------ drawing
 
@@ -657,6 +669,7 @@ class SaleScreen(QWidget):
                 f"{self._tender_label(payment.tender)}  {format_eur(payment.amount_cents)}"
             )
         self._refresh_enabled()
+        self.sale_view_did_change.emit(view)
 
     def _tender_label(self, tender: Tender) -> str:
         labels = {
@@ -729,6 +742,48 @@ class SaleScreen(QWidget):
         if not entry or self._session is None:
             return
         self.clear_message()
+        typed = self.weighing is None
+        self._tasks.run(
+            lambda: self._desk.add(entry, typed_weight=typed),
+            self._on_item_added,
+            lambda exc: self._on_add_failed(entry, exc),
+        )
+
+    def _on_add_failed(self, entry: str, exc: BaseException) -> None:
+        """A weighed item scanned without a weight goes to the scale, when there is one."""
+        if (
+            isinstance(exc, InvalidQuantity)
+            and self.weighing is not None
+            and QTY_SEPARATOR not in entry
+        ):
+            self._tasks.run(
+                lambda: self._checkout.find_product(entry), self._weigh, self._on_task_failed
+            )
+            return
+        self._on_task_failed(exc)
+
+    def _weigh(self, product: Product) -> None:
+        """Open the scale dialog for `product`; its weight is shown before it is used."""
+        weighing = self.weighing
+        if weighing is None or self._session is None:
+            return
+        self._close_dialog()
+        dialog = WeighDialog(
+            weighing, self._tasks, product.label, product.price_ttc_cents, self._lang, self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.weight_did_show.connect(self.weight_did_show)
+        dialog.weight_did_choose.connect(lambda grams: self._add_weighed(product.sku, grams))
+        dialog.finished.connect(self._on_weigh_dialog_finished)
+        self.weigh_dialog = dialog
+        dialog.start()
+
+    def _on_weigh_dialog_finished(self, _result: int) -> None:
+        self.weigh_dialog = None
+        self.code_entry.setFocus()
+
+    def _add_weighed(self, sku: str, grams: int) -> None:
+        entry = f"{grams / 1000:.3f}{QTY_SEPARATOR}{sku}"
         self._tasks.run(lambda: self._desk.add(entry), self._on_item_added, self._on_task_failed)
 
     def _on_item_added(self, outcome: tuple[SaleView, int]) -> None:
@@ -767,6 +822,9 @@ class SaleScreen(QWidget):
         if self.reason_dialog is not None:
             self.reason_dialog.reject()
             self.reason_dialog = None
+        if self.weigh_dialog is not None:
+            self.weigh_dialog.reject()
+            self.weigh_dialog = None
 
     def _on_void_line_clicked(self) -> None:
         n = self._selected_line()
