@@ -138,10 +138,12 @@ def append_record(
         raise NotInitialised
     head = uow.journal.head()
     now = _now_utc(clock)
-    if head is not None and ts_token(now) < head.ts:
+    ts = ts_token(now)
+    if head is not None and ts < head.ts:
         if not clamp_clock:
-            raise ClockWentBackwards(head.ts, ts_token(now))
+            raise ClockWentBackwards(head.ts, ts)
         now = datetime.strptime(head.ts, "%Y%m%d%H%M%SZ").replace(tzinfo=UTC)
+        ts = head.ts
     gseq = 1 if head is None else head.gseq + 1
     prev = genesis_prev(till.till_id, till.kid) if head is None else head.token_sha256
     kseq = uow.journal.last_kseq(kind) + 1
@@ -161,7 +163,7 @@ def append_record(
             gseq=gseq,
             kind=kind,
             kseq=kseq,
-            ts=ts_token(now),
+            ts=ts,
             vat=draft.vat,
             total_cents=draft.total_cents,
             ref=draft.ref,
@@ -180,7 +182,7 @@ def append_record(
         gseq=gseq,
         kind=kind,
         kseq=kseq,
-        ts=ts_token(now),
+        ts=ts,
         core=core,
         sig=sig,
         body=body,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -138,8 +139,12 @@ class SaleRow(Base):
     operator_id: Mapped[str] = mapped_column(String(32))
     total_ttc_cents: Mapped[int] = mapped_column(Integer)
     total_ht_cents: Mapped[int] = mapped_column(Integer)
-    refers_gseq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    refers_gseq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     training: Mapped[int] = mapped_column(Integer, default=0)
+    # note: partial, so that a plain sale (no reference) writes no page of it (migration 0006).
+    __table_args__ = (
+        Index("ix_sales_refers_gseq", "refers_gseq", sqlite_where=text("refers_gseq IS NOT NULL")),
+    )
 
 
 class SaleLineRow(Base):
@@ -156,7 +161,9 @@ class SaleLineRow(Base):
     line_ttc_cents: Mapped[int] = mapped_column(Integer)
     line_ht_cents: Mapped[int] = mapped_column(Integer)
     discount_cents: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"),)
+    # note: WITHOUT ROWID: the rows live in the primary key's B-tree (one page per commit
+    # instead of a rowid table plus an index on the same key; migration 0006).
+    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"), {"sqlite_with_rowid": False})
 
 
 class SalePaymentRow(Base):
@@ -167,7 +174,7 @@ class SalePaymentRow(Base):
     n: Mapped[int] = mapped_column(Integer)
     method: Mapped[str] = mapped_column(String(16))
     amount_cents: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"),)
+    __table_args__ = (PrimaryKeyConstraint("sale_gseq", "n"), {"sqlite_with_rowid": False})
 
 
 class StockMovementRow(Base):
@@ -180,7 +187,19 @@ class StockMovementRow(Base):
     gseq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str] = mapped_column(String(32))
     ts_utc: Mapped[str] = mapped_column(String(20))
-    __table_args__ = (Index("ix_stock_movements_sku", "sku"),)
+
+
+class StockLevelRow(Base):
+    """The stock of one article: the sum of its movements.
+
+    note: kept by a trigger on `stock_movements` (migration 0006), so that reading a level
+    never sums the article's whole history.
+    """
+
+    __tablename__ = "stock_levels"
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    qty_milli: Mapped[int] = mapped_column(Integer)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class SyncStateRow(Base):
