@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 CHECK_DB := $(shell mktemp -u /tmp/caisse-alembic-check-XXXXXX).db
 
-.PHONY: run test venv lint typecheck check-migrations pytest clean
+# The English catalogue of the touch till: `.ts` source in git, `.qm` built here (git-ignored).
+TS := resources/translations/caisse_en.ts
+QM := $(TS:.ts=.qm)
+
+.PHONY: run test venv lint typecheck check-migrations pytest clean translations
 
 venv: $(STAMP)
 
@@ -19,7 +23,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(QM): $(TS) | $(STAMP)
+	$(BIN)/pyside6-lrelease $(TS) -qm $(QM)
+
+translations: $(QM)
+
+run: $(STAMP) $(QM)
 	@unset QT_QPA_PLATFORM; $(BIN)/caisse run --demo
 
 lint: $(STAMP)
@@ -37,10 +46,10 @@ check-migrations: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -m "not hardware" --cov --cov-report=term:skip-covered -p no:cacheprovider
 
-test: lint typecheck
+test: lint typecheck $(QM)
 	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory check-migrations
 	$(MAKE) --no-print-directory pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(QM)

@@ -29,7 +29,9 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parents[3] / "resources" / "translat
 """Where `make` compiles `caisse_<lang>.qm` from the `.ts` sources (source checkouts)."""
 
 
-def install_translation(app: QCoreApplication, lang: str) -> QTranslator | None:
+def install_translation(
+    app: QCoreApplication, lang: str, directory: Path = TRANSLATIONS_DIR
+) -> QTranslator | None:
     """Load the compiled catalogue of `lang` (French is the source language: none needed).
 
     Returns the installed translator (keep a reference: Qt does not own it), or None when
@@ -38,8 +40,8 @@ def install_translation(app: QCoreApplication, lang: str) -> QTranslator | None:
     if lang == "fr":
         return None
     translator = QTranslator(app)
-    if not translator.load(f"caisse_{lang}", str(TRANSLATIONS_DIR)):
-        logger.warning("no compiled translation for %s in %s (run make)", lang, TRANSLATIONS_DIR)
+    if not translator.load(f"caisse_{lang}", str(directory)):
+        logger.warning("no compiled translation for %s in %s (run make)", lang, directory)
         return None
     app.installTranslator(translator)
     return translator
