@@ -17,6 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
+from caisse.app.reports_cli import (
+    add_pdf_option,
+    emit_closures,
+    emit_x,
+    pdf_lines,
+    register_report_commands,
+)
 from caisse.app.settings import Settings, default_data_dir, load_settings
 from caisse.domain.cash import CASH, CashCount, CashOp, parse_count_item, parse_whole
 from caisse.domain.errors import (
@@ -523,7 +530,7 @@ def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
     till = _open(args)
     try:
         _require_initialised(till)
-        report = till.closures.x_report(cash_session=till.cash.session_status())
+        report = emit_x(args, till, out.lang)
     finally:
         till.close()
     day = report["day"]
@@ -537,7 +544,7 @@ def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
     cash = report["cash_session"]
     if cash is not None:
         lines.append(f"Espèces attendues en caisse : {format_eur(cash['expected_cash_cents'])}")
-    out.result(report, lines)
+    out.result(report, lines + pdf_lines(args))
     return 0
 
 
@@ -556,6 +563,7 @@ def cmd_close(args: argparse.Namespace, out: Output) -> int:
             }[args.close_command]
             results = close(session)
         bodies = [till.closures.closure_body(r.gseq) for r in results]
+        emit_closures(args, till, [r.gseq for r in results], out.lang)
     finally:
         till.close()
     lines: list[str] = []
@@ -575,7 +583,7 @@ def cmd_close(args: argparse.Namespace, out: Output) -> int:
         )
     out.result(
         {"closures": [r.as_json() | {"body": b} for r, b in zip(results, bodies, strict=True)]},
-        lines,
+        lines + pdf_lines(args, results),
     )
     return 0
 
@@ -1148,6 +1156,8 @@ def build_parser() -> argparse.ArgumentParser:
         rsub,
     )
     add_device_options(p)
+    add_pdf_option(p, "the X report")
+    register_report_commands(rsub, add, add_device_options)
 
     close = sub.add_parser(
         "close",
@@ -1163,6 +1173,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--operator", required=True, help="a manager or admin (right: close)")
         p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
         add_device_options(p)
+        add_pdf_option(p, "the closures written")
     p = add(
         "pending",
         cmd_close,
@@ -1171,6 +1182,7 @@ def build_parser() -> argparse.ArgumentParser:
         clsub,
     )
     add_device_options(p)
+    add_pdf_option(p, "the closures written")
 
     add_devices_parser(sub, add)
 

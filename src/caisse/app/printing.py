@@ -21,7 +21,7 @@ from caisse.services.ports import Receipt
 from caisse.services.ticket_layout import LayoutOptions, layout_receipt
 from hw.errors import HardwareError, InvalidDeviceUrl
 from hw.escpos_protocol import blocking_error
-from hw.ports import CashDrawer, PrinterProfile, PrintJobInfo
+from hw.ports import CashDrawer, PrinterProfile, PrintJobInfo, TicketDocument
 from hw.print_queue import PrintQueue, PrintSpooler
 from hw.registry import OpenablePrinter, OpenedPrinter, PrinterOptions, open_printer
 from hw.worker import DeviceWorker
@@ -49,6 +49,17 @@ class SpoolingReceiptPrinter:
                 queued and the message is one French sentence for the cashier.
         """
         document = layout_receipt(receipt, self.options)
+        try:
+            self.spooler.print(document)
+        except HardwareError as exc:
+            raise PrinterFailed(exc.fr) from exc
+
+    def print_document(self, document: TicketDocument) -> None:
+        """Queue and print an already laid-out document (X and Z reports).
+
+        Raises:
+            PrinterFailed: it did not print; the job stays queued.
+        """
         try:
             self.spooler.print(document)
         except HardwareError as exc:
