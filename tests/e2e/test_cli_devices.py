@@ -25,7 +25,7 @@ from hw.simulators.escpos_printer import (
     PulseEvent,
     QrEvent,
 )
-from hw.simulators.scale_endpoint import PtyEndpoint
+from hw.simulators.endpoints import PtyEndpoint
 from hw.simulators.scale_toledo8217 import Toledo8217Emulator
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 

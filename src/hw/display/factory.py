@@ -26,7 +26,7 @@ from hw.scales.link import parse_serial_url
 
 if TYPE_CHECKING:
     from hw.simulators.display import DisplayEmulator
-    from hw.simulators.scale_endpoint import PtyEndpoint, TcpEndpoint
+    from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _simulated(url: str, setup: DisplaySetup) -> OpenedDisplay:
     from hw.display.vfd import Cd5220Display
     from hw.simulators.display import DisplayEmulator, DisplayMode
     from hw.simulators.display_sim import SimulatedDisplay
-    from hw.simulators.scale_endpoint import PtyEndpoint, TcpEndpoint
+    from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
 
     params = dict(parse_qsl(url.partition("?")[2]))
     mode = params.pop("mode", "epson")
@@ -139,7 +139,7 @@ def _simulated(url: str, setup: DisplaySetup) -> OpenedDisplay:
         opened.emulator = emulator
         return opened
     if transport == "inprocess":
-        from hw.simulators.scale_endpoint import InProcessPort
+        from hw.simulators.endpoints import InProcessPort
 
         port = InProcessPort(emulator)
         opened = _opened(url, Cd5220Display(port.open, charset=charset), setup)

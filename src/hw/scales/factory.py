@@ -27,7 +27,7 @@ from hw.scales.toledo8217 import Toledo8217Options
 
 if TYPE_CHECKING:
     from hw.simulators.scale_dialog06 import Dialog06Emulator
-    from hw.simulators.scale_endpoint import PtyEndpoint, TcpEndpoint
+    from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
     from hw.simulators.scale_toledo8217 import Toledo8217Emulator
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _dialog06(url: str, setup: ScaleSetup) -> OpenedScale:
 
 def _simulated(url: str, setup: ScaleSetup) -> OpenedScale:
     from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
-    from hw.simulators.scale_endpoint import PtyEndpoint, TcpEndpoint
+    from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
     from hw.simulators.scale_sim import (
         SIM_DIALOG06_OPTIONS,
         SIM_TOLEDO_OPTIONS,

@@ -7,7 +7,7 @@ import logging
 from hw.display.charset import DisplayCharset
 from hw.display.vfd import EpsonDisplay
 from hw.simulators.display import DisplayEmulator, DisplayMode
-from hw.simulators.scale_endpoint import InProcessPort
+from hw.simulators.endpoints import InProcessPort
 
 logger = logging.getLogger(__name__)
 

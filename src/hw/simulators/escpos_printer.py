@@ -13,17 +13,15 @@ pyserial, through a stable symlink that survives a restart); `TcpPrinterServer` 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import select
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from hw.escpos_protocol import EPSON_TABLES
+from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -552,7 +550,20 @@ class _Transcriber:
             logger.warning("simulated printer cannot write %s: %s", self._path, exc)
 
 
-class PtyPrinterServer:
+class _TranscribedPrinter:
+    """The emulator as a `ByteDevice` that also writes each cut ticket's transcript."""
+
+    def __init__(self, emulator: EscposEmulator, transcript: Path | None) -> None:
+        self._emulator = emulator
+        self._transcriber = _Transcriber(emulator, transcript)
+
+    def feed(self, data: bytes) -> bytes:
+        reply = self._emulator.feed(data)
+        self._transcriber.after_feed()
+        return reply
+
+
+class PtyPrinterServer(PtyEndpoint):
     """Serves an emulator on a pseudo-terminal; `path` is a stable symlink to the slave.
 
     `stop()` closes both ends (the port disappears: the driver gets EIO); `start()` opens a
@@ -562,73 +573,17 @@ class PtyPrinterServer:
     def __init__(
         self, emulator: EscposEmulator, link: Path, transcript: Path | None = None
     ) -> None:
+        super().__init__(_TranscribedPrinter(emulator, transcript), link)
         self.emulator = emulator
-        self.path = link
-        self._transcriber = _Transcriber(emulator, transcript)
-        self._thread: threading.Thread | None = None
-        self._master = -1
-        self._slave = -1
-        self._wake_r = -1
-        self._wake_w = -1
 
-    def start(self) -> PtyPrinterServer:
-        import tty
-
-        master, slave = os.openpty()
-        tty.setraw(master)
-        tty.setraw(slave)
-        self._master, self._slave = master, slave
-        self._wake_r, self._wake_w = os.pipe()
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        tmp.symlink_to(os.ttyname(slave))
-        tmp.replace(self.path)
-        self._thread = threading.Thread(target=self._run, name="escpos-pty-sim", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        master, wake = self._master, self._wake_r
-        while True:
-            ready, _, _ = select.select([master, wake], [], [])
-            if wake in ready:
-                return
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                return
-            if not data:
-                return
-            reply = self.emulator.feed(data)
-            self._transcriber.after_feed()
-            if reply:
-                try:
-                    os.write(master, reply)
-                except OSError:
-                    return
+    def start(self) -> Self:
+        return self.plug()
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        os.write(self._wake_w, b"x")
-        self._thread.join()
-        self._thread = None
-        for fd in (self._master, self._slave, self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._master = self._slave = self._wake_r = self._wake_w = -1
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-    def __enter__(self) -> PtyPrinterServer:
-        return self.start() if self._thread is None else self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.unplug()
 
 
-class TcpPrinterServer:
+class TcpPrinterServer(TcpEndpoint):
     """Serves an emulator on 127.0.0.1 (one client at a time, replies on the same socket).
 
     `port=0` picks a free port on the first start; later starts reuse it.
@@ -637,76 +592,11 @@ class TcpPrinterServer:
     def __init__(
         self, emulator: EscposEmulator, port: int = 0, transcript: Path | None = None
     ) -> None:
+        super().__init__(_TranscribedPrinter(emulator, transcript), port)
         self.emulator = emulator
-        self.host = "127.0.0.1"
-        self.port = port
-        self._transcriber = _Transcriber(emulator, transcript)
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._clients: list[socket.socket] = []
-        self._stopping = threading.Event()
 
-    def start(self) -> TcpPrinterServer:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.host, self.port))
-        listener.listen(1)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._serve, name="escpos-tcp-sim", daemon=True)
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        listener = self._listener
-        if listener is None:
-            return
-        while not self._stopping.is_set():
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            self._clients.append(client)
-            try:
-                self._handle(client)
-            finally:
-                self._clients.remove(client)
-                with contextlib.suppress(OSError):
-                    client.close()
-
-    def _handle(self, client: socket.socket) -> None:
-        while not self._stopping.is_set():
-            try:
-                data = client.recv(4096)
-            except OSError:
-                return
-            if not data:
-                return
-            reply = self.emulator.feed(data)
-            self._transcriber.after_feed()
-            if reply:
-                try:
-                    client.sendall(reply)
-                except OSError:
-                    return
+    def start(self) -> Self:
+        return self.plug()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._listener is not None:
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)
-            self._listener.close()
-            self._listener = None
-        for client in list(self._clients):
-            with contextlib.suppress(OSError):
-                client.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> TcpPrinterServer:
-        return self.start() if self._thread is None else self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.unplug()

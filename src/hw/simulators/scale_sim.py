@@ -10,8 +10,8 @@ import logging
 
 from hw.scales.dialog06 import ChecksumKey, Dialog06Options, Dialog06Scale
 from hw.scales.toledo8217 import Toledo8217Options, Toledo8217Scale
+from hw.simulators.endpoints import InProcessPort
 from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
-from hw.simulators.scale_endpoint import InProcessPort
 from hw.simulators.scale_toledo8217 import Toledo8217Emulator
 
 logger = logging.getLogger(__name__)

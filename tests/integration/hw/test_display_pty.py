@@ -18,7 +18,7 @@ from hw.display.vfd import VfdDisplay
 from hw.drivers.display_serial import open_cd5220_display, open_epson_display
 from hw.errors import DeviceOffline, HardwareError
 from hw.simulators.display import DisplayEmulator, DisplayMode
-from hw.simulators.scale_endpoint import PtyEndpoint, TcpEndpoint
+from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
 
 pytestmark = pytest.mark.integration
 

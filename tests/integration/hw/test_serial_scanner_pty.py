@@ -11,7 +11,7 @@ import pytest
 from hw.drivers.serial_scanner import SerialScanner, open_serial_scanner
 from hw.errors import DeviceOffline, InvalidDeviceUrl
 from hw.ports import ScannedCode, Scanner
-from hw.simulators.scale_endpoint import PtyEndpoint
+from hw.simulators.endpoints import PtyEndpoint
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from hw.errors import DeviceOffline, HardwareError
 from hw.ports import CustomerDisplay
 from hw.simulators.display import DisplayEmulator, DisplayMode
 from hw.simulators.display_sim import SimulatedDisplay
-from hw.simulators.scale_endpoint import InProcessPort
+from hw.simulators.endpoints import InProcessPort
 
 
 class Recorder:

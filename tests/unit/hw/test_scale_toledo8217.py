@@ -23,7 +23,7 @@ from hw.scales.toledo8217 import (
     status_frame,
     weight_frame,
 )
-from hw.simulators.scale_endpoint import InProcessPort
+from hw.simulators.endpoints import InProcessPort
 from hw.simulators.scale_sim import SimulatedScale
 from hw.simulators.scale_toledo8217 import Toledo8217Config, Toledo8217Emulator
 

@@ -1,4 +1,4 @@
-"""Where the scale and display emulators are plugged: a pty, a loopback TCP port or in-process.
+"""Where device emulators are plugged: a pty, a loopback TCP port or in-process.
 
 An emulator is a `ByteDevice`: bytes in, reply bytes out. `PtyEndpoint` serves it behind
 `os.openpty()` with a stable symlink to the slave (the real driver opens that path with
@@ -18,7 +18,7 @@ import socket
 import threading
 import tty
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 from hw.ports import ByteLink
 
@@ -57,7 +57,7 @@ class PtyEndpoint:
             raise RuntimeError("not plugged")
         return os.ttyname(self._fds[1])
 
-    def plug(self) -> PtyEndpoint:
+    def plug(self) -> Self:
         """Open a new pty, point `path` at it and start serving; returns self."""
         if self._thread is not None:
             return self
@@ -122,7 +122,7 @@ class PtyEndpoint:
             self.path.unlink()
         logger.debug("%s unplugged", self.path)
 
-    def __enter__(self) -> PtyEndpoint:
+    def __enter__(self) -> Self:
         return self.plug()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -149,7 +149,7 @@ class TcpEndpoint:
         """The pyserial URL of the endpoint."""
         return f"socket://{self.host}:{self.port}"
 
-    def plug(self) -> TcpEndpoint:
+    def plug(self) -> Self:
         """Listen and serve; returns self."""
         if self._thread is not None:
             return self
@@ -209,7 +209,7 @@ class TcpEndpoint:
             self._thread.join()
             self._thread = None
 
-    def __enter__(self) -> TcpEndpoint:
+    def __enter__(self) -> Self:
         return self.plug()
 
     def __exit__(self, *exc_info: object) -> None:
