@@ -1,0 +1,1 @@
+"""Alembic migrations of the central server schema (separate from the till's)."""

@@ -1,0 +1,206 @@
+"""Stock as a sum of movements (sync.md §3.5): levels may go negative, counts are re-anchored.
+
+A level is ``SUM(qty)`` of a (store, sku)'s movements, kept as the ``stock_level`` projection
+and versioned for the ``stock:{store}`` pull. An inventory count is "counted X at T": its
+adjustment movement is ``X − Σ movements up to T`` and is recomputed whenever a movement dated
+at or before T arrives late, so that an offline sale is never subtracted twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+
+from sync.server import schema
+from sync.server.context import ServerContext
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One stock movement (negative for goods leaving)."""
+
+    movement_id: str
+    store_id: str
+    sku: str
+    qty_milli: int
+    source: str
+    at: str
+    device_id: str | None
+
+
+def apply_movements(
+    ctx: ServerContext, conn: Connection, movements: Iterable[Movement], *, idempotent: bool
+) -> int:
+    """Insert movements, update the levels and raise negative-stock alerts, in one transaction.
+
+    Returns how many movements were new.
+
+    Args:
+        ctx: the server context.
+        conn: the open transaction.
+        movements: the movements.
+        idempotent: ignore movements whose id is already stored (the ops stream); the fiscal
+            ingest already knows its records are new.
+    """
+    rows = [_as_dict(m) for m in movements]
+    if not rows:
+        return 0
+    t = schema.stock_movement
+    if idempotent:
+        known = set(
+            conn.execute(
+                select(t.c.movement_id).where(t.c.movement_id.in_([r["movement_id"] for r in rows]))
+            ).scalars()
+        )
+        rows = [r for r in rows if r["movement_id"] not in known]
+        if not rows:
+            return 0
+    conn.execute(t.insert(), rows)
+    deltas: dict[tuple[str, str], int] = {}
+    earliest: dict[tuple[str, str], str] = {}
+    for r in rows:
+        key = (r["store_id"], r["sku"])
+        deltas[key] = deltas.get(key, 0) + r["qty_milli"]
+        earliest[key] = min(earliest.get(key, r["at"]), r["at"])
+    update_levels(ctx, conn, deltas, earliest)
+    return len(rows)
+
+
+def _as_dict(m: Movement) -> dict[str, Any]:
+    return {name: getattr(m, name) for name in Movement.__slots__}
+
+
+def update_levels(
+    ctx: ServerContext,
+    conn: Connection,
+    deltas: dict[tuple[str, str], int],
+    earliest: dict[tuple[str, str], str],
+    recount: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Add `deltas` to the levels and alert on negatives.
+
+    Rows are updated in key order so that concurrent pushes never deadlock; counts that a late
+    movement affects are recomputed; the touched rows get a new version for the pull.
+    """
+    level = schema.stock_level
+    keys = sorted(set(deltas) | set(recount))
+    before: dict[tuple[str, str], int] = {}
+    for store_id, sku in keys:
+        stmt = ctx.insert(level).values(
+            store_id=store_id, sku=sku, qty_milli=deltas.get((store_id, sku), 0), version=0
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[level.c.store_id, level.c.sku],
+                set_={"qty_milli": level.c.qty_milli + stmt.excluded.qty_milli},
+            )
+        )
+    counted = _keys_with_counts_after(conn, earliest, set(recount))
+    for key in counted:
+        _recompute_counts(ctx, conn, *key)
+    now_levels = _levels(conn, keys)
+    for key in keys:
+        before[key] = now_levels[key] - deltas.get(key, 0)
+    # note: one version per row, so that a page boundary never falls inside a version
+    first = ctx.next_versions(conn, len(keys))
+    conn.execute(
+        update(level)
+        .where(and_(level.c.store_id == bindparam("b_store"), level.c.sku == bindparam("b_sku")))
+        .values(version=bindparam("b_version")),
+        [
+            {"b_store": store_id, "b_sku": sku, "b_version": first + i}
+            for i, (store_id, sku) in enumerate(keys)
+        ],
+    )
+    alerts = [
+        {
+            "kind": "negative_stock",
+            "store_id": key[0],
+            "sku": key[1],
+            "device_id": None,
+            "detail": json.dumps({"qty_milli": now_levels[key]}),
+            "created_at": ctx.now_iso(),
+        }
+        for key in keys
+        if now_levels[key] < 0 <= before[key] or (now_levels[key] < 0 and key in counted)
+    ]
+    if alerts:
+        conn.execute(schema.alert.insert(), alerts)
+
+
+def _levels(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    level = schema.stock_level
+    result: dict[tuple[str, str], int] = {}
+    for store_id in {k[0] for k in keys}:
+        skus = [k[1] for k in keys if k[0] == store_id]
+        for sku, qty in conn.execute(
+            select(level.c.sku, level.c.qty_milli).where(
+                and_(level.c.store_id == store_id, level.c.sku.in_(skus))
+            )
+        ):
+            result[(store_id, sku)] = int(qty)
+    return result
+
+
+def _keys_with_counts_after(
+    conn: Connection, earliest: dict[tuple[str, str], str], always: set[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    c = schema.stock_count
+    found = set(always)
+    for (store_id, sku), at in earliest.items():
+        hit = conn.execute(
+            select(c.c.event_id)
+            .where(and_(c.c.store_id == store_id, c.c.sku == sku, c.c.at >= at))
+            .limit(1)
+        ).first()
+        if hit is not None:
+            found.add((store_id, sku))
+    return sorted(found)
+
+
+def _recompute_counts(ctx: ServerContext, conn: Connection, store_id: str, sku: str) -> None:
+    """Re-anchor every count of (store, sku), then set the level to the sum of movements."""
+    c, m, level = schema.stock_count, schema.stock_movement, schema.stock_level
+    counts = conn.execute(
+        select(c.c.event_id, c.c.counted_milli, c.c.at)
+        .where(and_(c.c.store_id == store_id, c.c.sku == sku))
+        .order_by(c.c.at, c.c.event_id)
+    ).all()
+    adjusted = 0
+    for event_id, counted, at in counts:
+        moved = conn.execute(
+            select(func.coalesce(func.sum(m.c.qty_milli), 0)).where(
+                and_(m.c.store_id == store_id, m.c.sku == sku, m.c.at <= at, m.c.source != "count")
+            )
+        ).scalar_one()
+        adjustment = int(counted) - int(moved) - adjusted
+        adjusted += adjustment
+        movement_id = f"count:{event_id}"
+        stmt = ctx.insert(m).values(
+            movement_id=movement_id,
+            store_id=store_id,
+            sku=sku,
+            qty_milli=adjustment,
+            source="count",
+            at=at,
+            device_id=None,
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[m.c.movement_id], set_={"qty_milli": stmt.excluded.qty_milli}
+            )
+        )
+    total = conn.execute(
+        select(func.coalesce(func.sum(m.c.qty_milli), 0)).where(
+            and_(m.c.store_id == store_id, m.c.sku == sku)
+        )
+    ).scalar_one()
+    conn.execute(
+        update(level)
+        .where(and_(level.c.store_id == store_id, level.c.sku == sku))
+        .values(qty_milli=int(total))
+    )
