@@ -86,6 +86,8 @@ def build_window(
         display=CustomerDisplayFeed(displays) if displays else None,
         weighing=devices.weighing,
     )
+    # open tickets saved after each change (parking, crash resume) and the returns screen
+    window.sale.use_ticket_services(till.open_tickets, till.returns, till.checkout, till.operators)
     return window, devices, window_display
 
 

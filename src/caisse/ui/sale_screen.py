@@ -13,7 +13,10 @@ Object names: ``sale.screen``, ``sale.code_entry``, ``sale.add``, ``sale.lines``
 ``sale.pay_cash``, ``sale.pay_card``, ``sale.pay_cheque``, ``sale.print_ticket``,
 ``sale.finalise``, ``sale.confirmation``, ``sale.confirmation.change``,
 ``sale.confirmation.ticket``, ``sale.confirmation.gseq``, ``sale.confirmation.signature``,
-``sale.confirmation.print``, ``sale.new_sale``, ``sale.training_banner``, ``sale.status``.
+``sale.confirmation.print``, ``sale.new_sale``, ``sale.training_banner``, ``sale.status``,
+``sale.park``, ``sale.parked``, ``sale.returns``; the payment panel's names (tenders, coins,
+receipt choice) are listed in `caisse.ui.payment_screen`, the parked tickets' and the resume
+offer's in `caisse.ui.parked_screen`, the returns screen's in `caisse.ui.returns_screen`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -47,11 +49,22 @@ from caisse.domain.errors import InvalidQuantity, Refused
 from caisse.domain.money import format_eur, parse_eur, parse_quantity
 from caisse.domain.sale import Payment, Sale, SaleState, Tender
 from caisse.services.checkout import TicketResult
+from caisse.services.open_tickets import ParkedTicket
 from caisse.services.operators import OperatorSession
 from caisse.ui.dialogs import ReasonDialog
 from caisse.ui.errors import show_error
+from caisse.ui.i18n import tr
 from caisse.ui.manager_ports import Weighing
-from caisse.ui.ports import Checkout
+from caisse.ui.parked_screen import (
+    OpenTickets,
+    ParkedScreen,
+    ResumeOfferDialog,
+    TicketKeeper,
+    describe,
+)
+from caisse.ui.payment_screen import PaymentPanel, ReceiptChoice, tender_label
+from caisse.ui.ports import Checkout, Operators
+from caisse.ui.returns_screen import Refunder, ReturnsLookup, ReturnsScreen
 from caisse.ui.tasks import TaskRunner
 from caisse.ui.theme import TOUCH_MIN_PX, set_level, touch_button
 from caisse.ui.weigh_dialog import WeighDialog, WeightFromScale
@@ -177,6 +190,16 @@ class SaleDesk:
 
     def view(self) -> SaleView:
         return view_of(self._current())
+
+    @property
+    def sale(self) -> Sale | None:
+        """The sale on screen, if one was started."""
+        return self._sale
+
+    def swap(self, sale: Sale | None) -> Sale | None:
+        """Put `sale` on screen (None: a new one at the next tap); returns the one replaced."""
+        old, self._sale = self._sale, sale
+        return old
 
     def add(self, entry: str, *, typed_weight: bool = True) -> tuple[SaleView, int]:
         """Add `code` or `qty*code` (a weight in kg for a weighed item); returns the line number.
@@ -309,6 +332,18 @@ class SaleScreen(QWidget):
         # weighed on it, and a typed weight is refused
         self.weighing: Weighing | None = None
         self.weigh_dialog: WeighDialog | None = None
+        # open and parked tickets, returns (set by `use_ticket_services`)
+        self._raw_tasks = tasks
+        self.open_tickets: OpenTickets | None = None
+        self._keeper: TicketKeeper | None = None
+        self._returns: ReturnsLookup | None = None
+        self._refunder: Refunder | None = None
+        self._operators: Operators | None = None
+        self._resume_offered = False
+        self._receipt = ReceiptChoice("none")
+        self.parked_screen: ParkedScreen | None = None
+        self.returns_screen: ReturnsScreen | None = None
+        self.resume_dialog: ResumeOfferDialog | None = None
 
         columns = QHBoxLayout()
         columns.setSpacing(14)
@@ -395,7 +430,21 @@ class SaleScreen(QWidget):
         ):
             line_row.addWidget(button)
         column.addLayout(line_row)
+        column.addLayout(self._build_ticket_actions())
         return column
+
+    def _build_ticket_actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.park_button = touch_button(tr("Mettre en attente"), "sale.park")
+        self.park_button.clicked.connect(self._on_park_clicked)
+        self.parked_button = touch_button(tr("Tickets en attente"), "sale.parked")
+        self.parked_button.clicked.connect(self._on_parked_clicked)
+        self.returns_button = touch_button(tr("Retour / remboursement"), "sale.returns")
+        self.returns_button.clicked.connect(self._on_returns_clicked)
+        for button in (self.park_button, self.parked_button, self.returns_button):
+            button.setVisible(False)  # shown by use_ticket_services
+            row.addWidget(button)
+        return row
 
     def _build_status_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -450,101 +499,23 @@ class SaleScreen(QWidget):
         return column
 
     def _build_tender_panel(self) -> QWidget:
-        panel = QWidget()
-        grid = QVBoxLayout(panel)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(8)
-
-        paid_row = QHBoxLayout()
-        self.payments_list = QListWidget()
-        self.payments_list.setObjectName("sale.payments")
-        self.payments_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.payments_list.setFixedHeight(64)
-        self.remove_payment_button = touch_button(
-            self.tr("Retirer\nle règlement"), "sale.remove_payment", role="danger"
-        )
-        self.remove_payment_button.clicked.connect(self._on_remove_payment_clicked)
-        paid_row.addWidget(self.payments_list, 1)
-        paid_row.addWidget(self.remove_payment_button)
-        grid.addLayout(paid_row)
-
-        amount_row = QHBoxLayout()
-        amount_row.addWidget(self._caption(self.tr("Montant tapé\n(vide : le reste dû)")))
-        self.amount_display = QLabel("")
-        self.amount_display.setObjectName("sale.amount")
-        self.amount_display.setProperty("role", "amount")
-        self.amount_display.setAlignment(
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        )
-        self.amount_display.setMinimumHeight(52)
-        amount_row.addWidget(self.amount_display, 1)
-        grid.addLayout(amount_row)
-
-        pad = QGridLayout()
-        pad.setSpacing(6)
-        keys = [
-            ("7", "7"), ("8", "8"), ("9", "9"),
-            ("4", "4"), ("5", "5"), ("6", "6"),
-            ("1", "1"), ("2", "2"), ("3", "3"),
-            ("0", "0"), ("00", "00"), ("comma", ","),
-        ]  # fmt: skip
-        for index, (name, text) in enumerate(keys):
-            key = touch_button(text, f"sale.keypad.{name}", role="key", min_height=KEY_PX)
-            key.clicked.connect(lambda _checked=False, t=text: self._type_amount(t))
-            key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            pad.addWidget(key, index // 3, index % 3)
-            self.keypad[name] = key
-        clear = touch_button("C", "sale.keypad.clear", role="danger", min_height=KEY_PX)
-        clear.clicked.connect(self._on_keypad_clear_clicked)
-        back = touch_button("⌫", "sale.keypad.back", role="key", min_height=KEY_PX)
-        back.clicked.connect(self._on_keypad_back_clicked)
-        self.keypad["clear"] = clear
-        self.keypad["back"] = back
-        for row, cents in enumerate(QUICK_NOTES_CENTS):
-            note = touch_button(
-                f"{cents // 100} €", f"sale.note.{cents}", role="key", min_height=KEY_PX
-            )
-            note.setToolTip(self.tr("Billet reçu en espèces"))
-            note.clicked.connect(lambda _checked=False, c=cents: self._pay(Tender.CASH, c))
-            note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            pad.addWidget(note, row, 3)
-            self.notes[cents] = note
-        for key in (clear, back):
-            key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        pad.addWidget(clear, 0, 4)
-        pad.addWidget(back, 1, 4)
-        self.print_toggle = touch_button(
-            self.tr("Ticket\npapier"), "sale.print_ticket", role="toggle", min_height=KEY_PX
-        )
-        self.print_toggle.setCheckable(True)
-        # note: AGEC law (2023): the receipt is printed only when the customer asks for it.
-        self.print_toggle.setChecked(False)
-        self.print_toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        pad.addWidget(self.print_toggle, 2, 4, 2, 1)
-        grid.addLayout(pad, 1)
-
-        tenders = QHBoxLayout()
-        self.pay_cash_button = touch_button(
-            self.tr("Espèces"), "sale.pay_cash", role="key", min_height=TOUCH_MIN_PX
-        )
-        self.pay_cash_button.clicked.connect(lambda: self._pay_typed(Tender.CASH))
-        self.pay_card_button = touch_button(
-            self.tr("Carte"), "sale.pay_card", role="key", min_height=TOUCH_MIN_PX
-        )
-        self.pay_card_button.clicked.connect(lambda: self._pay_typed(Tender.CARD))
-        self.pay_cheque_button = touch_button(
-            self.tr("Chèque"), "sale.pay_cheque", role="key", min_height=TOUCH_MIN_PX
-        )
-        self.pay_cheque_button.clicked.connect(lambda: self._pay_typed(Tender.CHEQUE))
-        for button in (self.pay_cash_button, self.pay_card_button, self.pay_cheque_button):
-            tenders.addWidget(button)
-        grid.addLayout(tenders)
-
-        self.finalise_button = touch_button(
-            self.tr("Encaisser"), "sale.finalise", role="primary", min_height=66
-        )
-        self.finalise_button.clicked.connect(self._on_finalise_clicked)
-        grid.addWidget(self.finalise_button)
+        panel = PaymentPanel()
+        panel.tender_did_choose.connect(self._pay_typed)
+        panel.cash_did_hand.connect(lambda cents: self._pay(Tender.CASH, cents))
+        panel.payment_did_remove.connect(self._on_remove_payment)
+        panel.finalise_did_request.connect(self._on_finalise_clicked)
+        self.payment = panel
+        # the widgets under the names the screen always had
+        self.keypad = panel.keypad
+        self.notes = panel.notes
+        self.payments_list = panel.payments_list
+        self.remove_payment_button = panel.remove_payment_button
+        self.amount_display = panel.amount_display
+        self.print_toggle = panel.print_toggle
+        self.pay_cash_button = panel.tenders[Tender.CASH]
+        self.pay_card_button = panel.tenders[Tender.CARD]
+        self.pay_cheque_button = panel.tenders[Tender.CHEQUE]
+        self.finalise_button = panel.finalise_button
         return panel
 
     def _build_confirmation_panel(self) -> QWidget:
@@ -615,6 +586,30 @@ class SaleScreen(QWidget):
             self._checkout.training_supervisor, self._on_training_loaded, self._on_task_failed
         )
         self.code_entry.setFocus()
+        if self.open_tickets is not None and not self._resume_offered:
+            self._resume_offered = True
+            self._tasks.run(self.open_tickets.interrupted, self._offer_resume, self._on_task_failed)
+
+    def use_ticket_services(
+        self,
+        open_tickets: OpenTickets,
+        returns: ReturnsLookup | None = None,
+        refunder: Refunder | None = None,
+        operators: Operators | None = None,
+    ) -> None:
+        """Keep the ticket on screen saved, offer parking, and returns (wired by the app).
+
+        From now on every task saves the open sale on the worker when it changed, so a
+        parked or interrupted ticket survives a restart of the till.
+        """
+        self.open_tickets = open_tickets
+        self._keeper = TicketKeeper(self._desk, open_tickets)
+        self._tasks = self._keeper.wrap(self._raw_tasks, lambda: self._session)
+        self._returns, self._refunder, self._operators = returns, refunder, operators
+        self.park_button.setVisible(True)
+        self.parked_button.setVisible(True)
+        self.returns_button.setVisible(returns is not None and refunder is not None)
+        self._refresh_enabled()
 
     def stop(self) -> None:
         """The operator left (lock or sign-out): nothing may be rung up until the next one."""
@@ -663,21 +658,12 @@ class SaleScreen(QWidget):
         self.total_label.setText(format_eur(view.total_cents))
         self.remaining_label.setText(format_eur(view.remaining_cents))
         self.change_label.setText(format_eur(view.change_cents))
-        self.payments_list.clear()
-        for payment in view.payments:
-            self.payments_list.addItem(
-                f"{self._tender_label(payment.tender)}  {format_eur(payment.amount_cents)}"
-            )
+        self.payment.show_payments([(p.tender, p.amount_cents) for p in view.payments])
         self._refresh_enabled()
         self.sale_view_did_change.emit(view)
 
     def _tender_label(self, tender: Tender) -> str:
-        labels = {
-            Tender.CASH: self.tr("Espèces"),
-            Tender.CARD: self.tr("Carte"),
-            Tender.CHEQUE: self.tr("Chèque"),
-        }
-        return labels.get(tender, tender.value)
+        return tender_label(tender)
 
     def _refresh_enabled(self) -> None:
         view = self._view
@@ -691,16 +677,15 @@ class SaleScreen(QWidget):
         self.void_ticket_button.setEnabled(
             ready and view.open and (has_lines or bool(view.payments))
         )
-        for button in (
-            self.pay_cash_button,
-            self.pay_card_button,
-            self.pay_cheque_button,
-            *self.notes.values(),
-        ):
-            button.setEnabled(ready and has_lines)
-        self.remove_payment_button.setEnabled(ready and view.open and bool(view.payments))
-        self.finalise_button.setEnabled(ready and view.can_finalise)
-        self.amount_display.setText(self._amount + "\u00a0€" if self._amount else "")
+        self.payment.set_state(
+            ready=ready,
+            has_lines=has_lines,
+            has_payments=view.open and bool(view.payments),
+            can_finalise=view.can_finalise,
+        )
+        self.park_button.setEnabled(ready and has_lines)
+        self.parked_button.setEnabled(ready)
+        self.returns_button.setEnabled(ready)
 
     def _selected_line(self) -> int | None:
         rows = self.lines_table.selectionModel().selectedRows()
@@ -825,6 +810,11 @@ class SaleScreen(QWidget):
         if self.weigh_dialog is not None:
             self.weigh_dialog.reject()
             self.weigh_dialog = None
+        for screen in (self.parked_screen, self.returns_screen, self.resume_dialog):
+            if screen is not None:
+                screen.reject()
+        self.parked_screen = self.returns_screen = None
+        self.resume_dialog = None
 
     def _on_void_line_clicked(self) -> None:
         n = self._selected_line()
@@ -870,7 +860,7 @@ class SaleScreen(QWidget):
         session = self._session
         if session is None:
             return
-        self._amount = ""
+        self.payment.reset()
         self._tasks.run(
             lambda: self._desk.void_ticket(session, reason),
             self._on_ticket_voided,
@@ -883,24 +873,7 @@ class SaleScreen(QWidget):
 
     # ------------------------------------------------------------ tenders
 
-    def _type_amount(self, text: str) -> None:
-        if text == "," and ("," in self._amount):
-            return
-        if len(self._amount) >= 9:
-            return
-        self._amount += text
-        self._refresh_enabled()
-
-    def _on_keypad_clear_clicked(self) -> None:
-        self._amount = ""
-        self._refresh_enabled()
-
-    def _on_keypad_back_clicked(self) -> None:
-        self._amount = self._amount[:-1]
-        self._refresh_enabled()
-
-    def _pay_typed(self, tender: Tender) -> None:
-        amount, self._amount = self._amount, ""
+    def _pay_typed(self, tender: Tender, amount: str) -> None:
         if self._session is None or self._finalising:
             return
         self.clear_message()
@@ -915,27 +888,32 @@ class SaleScreen(QWidget):
         self.clear_message()
         self._tasks.run(lambda: self._desk.pay(tender, cents), self._render, self._on_task_failed)
 
-    def _on_remove_payment_clicked(self) -> None:
+    def _on_remove_payment(self, index: int) -> None:
         if self._session is None or self._finalising or not self._view.payments:
             return
-        row = self.payments_list.currentRow()
-        index = row if 0 <= row < len(self._view.payments) else len(self._view.payments) - 1
         self._tasks.run(
             lambda: self._desk.remove_payment(index), self._render, self._on_task_failed
         )
 
     # ------------------------------------------------------------ finalising
 
-    def _on_finalise_clicked(self) -> None:
+    def _on_finalise_clicked(self, choice: ReceiptChoice | None = None) -> None:
         session = self._session
         # note: a double tap must never journal two sales; the button is disabled at once and
         # the flag refuses any click that was already queued.
         if self._finalising or session is None or not self._view.can_finalise:
             return
+        choice = choice or self.payment.receipt_choice()
+        if choice.channel == "email" and (not choice.email or self.open_tickets is None):
+            self.show_message(
+                tr("Tapez l'adresse e-mail du client, ou choisissez un autre ticket.")
+            )
+            return
         self._finalising = True
         self.finalise_button.setEnabled(False)
         self._refresh_enabled()
-        printed = "paper" if self.print_toggle.isChecked() else "none"
+        self._receipt = choice
+        printed = choice.channel
         self._tasks.run(
             lambda: self._desk.finalise(session, printed),
             self._on_finalised,
@@ -945,8 +923,8 @@ class SaleScreen(QWidget):
     def _on_finalised(self, done: Finalised) -> None:
         self._finalising = False
         result = done.result
-        self._amount = ""
-        self.print_toggle.setChecked(False)
+        receipt, self._receipt = self._receipt, ReceiptChoice("none")
+        self.payment.reset()
         self._render(done.ticket)
         self.confirm_change.setText(format_eur(result.change_cents))
         self.confirm_ticket.setText(self.tr("Ticket {number}").format(number=result.number))
@@ -962,8 +940,17 @@ class SaleScreen(QWidget):
             ).format(error=result.print_error)
         elif result.printed:
             text = self.tr("Ticket imprimé.")
+        elif receipt.channel == "email":
+            text = tr("Ticket à envoyer par e-mail à {address} (en file d'attente).").format(
+                address=receipt.email
+            )
+            self._queue_email(result, receipt.email)
         else:
             text = self.tr("Ticket non imprimé (sur demande du client seulement).")
+        if result.drawer_error:
+            text += " " + tr("Le tiroir ne s'est pas ouvert ({error}).").format(
+                error=result.drawer_error
+            )
         self.confirm_print.setText(text)
         self._last_ticket = self.tr("Dernier ticket : {number}, rendu {change}").format(
             number=result.number, change=format_eur(result.change_cents)
@@ -985,6 +972,128 @@ class SaleScreen(QWidget):
         self._tasks.run(self._desk.view, self._render, self._on_task_failed)
         self.code_entry.setFocus()
 
+    # ------------------------------------------------------------ parked tickets and returns
+
+    def _queue_email(self, result: TicketResult, address: str) -> None:
+        tickets = self.open_tickets
+        if tickets is not None:
+            self._tasks.run(
+                lambda: tickets.queue_receipt_email(result.gseq, result.number, address),
+                _ignore,
+                self._on_task_failed,
+            )
+
+    def _offer_resume(self, ticket: ParkedTicket | None) -> None:
+        """At the first sign-in: the till stopped in the middle of this ticket."""
+        if ticket is None or self._session is None or self._view.lines:
+            return
+        self._close_dialog()
+        dialog = ResumeOfferDialog(ticket, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.did_answer.connect(lambda resume: self._on_resume_answered(ticket.id, resume))
+        self.resume_dialog = dialog
+        dialog.open()
+
+    def _on_resume_answered(self, ticket_id: str, resume: bool) -> None:
+        self.resume_dialog = None
+        keeper, session = self._keeper, self._session
+        if keeper is None or session is None:
+            return
+        if resume:
+            self._tasks.run(
+                lambda: self._resume_and_view(keeper, session, ticket_id),
+                self._on_ticket_resumed,
+                self._on_task_failed,
+            )
+        else:
+            self._tasks.run(
+                lambda: keeper.set_aside(session, ticket_id),
+                self._on_ticket_set_aside,
+                self._on_task_failed,
+            )
+
+    def _resume_and_view(
+        self, keeper: TicketKeeper, session: OperatorSession, ticket_id: str
+    ) -> SaleView:
+        keeper.resume(session, ticket_id)
+        return self._desk.view()
+
+    def _on_ticket_set_aside(self, parked: ParkedTicket) -> None:
+        self.show_message(
+            tr("Ticket mis en attente : {what}.").format(what=describe(parked)), error=False
+        )
+
+    def _on_ticket_resumed(self, view: SaleView) -> None:
+        self._leave_confirmation()
+        self._render(view)
+        self.show_message(tr("Ticket repris."), error=False)
+        self.code_entry.setFocus()
+
+    def _on_park_clicked(self) -> None:
+        keeper, session = self._keeper, self._session
+        if keeper is None or session is None or self._finalising:
+            return
+        self.clear_message()
+        self.payment.reset()
+        self._tasks.run(
+            lambda: (keeper.park(session), self._desk.view()),
+            self._on_parked,
+            self._on_task_failed,
+        )
+
+    def _on_parked(self, outcome: tuple[ParkedTicket, SaleView]) -> None:
+        parked, view = outcome
+        self._leave_confirmation()
+        self._render(view)
+        self._on_ticket_set_aside(parked)
+        self.code_entry.setFocus()
+
+    def _on_parked_clicked(self) -> None:
+        keeper, tickets, session = self._keeper, self.open_tickets, self._session
+        if keeper is None or tickets is None or session is None or self._finalising:
+            return
+        self._close_dialog()
+        screen = ParkedScreen(keeper, tickets, self._tasks, session, self._lang, self)
+        screen.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        screen.ticket_did_resume.connect(self._on_parked_screen_ticket_did_resume)
+        screen.finished.connect(self._on_parked_screen_finished)
+        self.parked_screen = screen
+        screen.open()
+
+    def _on_parked_screen_ticket_did_resume(self, set_aside: ParkedTicket | None) -> None:
+        def shown(view: SaleView) -> None:
+            self._on_ticket_resumed(view)
+            if set_aside is not None:
+                self.show_message(
+                    tr("Ticket repris ; le ticket en cours est mis en attente ({what}).").format(
+                        what=describe(set_aside)
+                    ),
+                    error=False,
+                )
+
+        self._tasks.run(self._desk.view, shown, self._on_task_failed)
+
+    def _on_parked_screen_finished(self, _result: int) -> None:
+        self.parked_screen = None
+        self.code_entry.setFocus()
+
+    def _on_returns_clicked(self) -> None:
+        returns, refunder, session = self._returns, self._refunder, self._session
+        if returns is None or refunder is None or session is None or self._finalising:
+            return
+        self._close_dialog()
+        screen = ReturnsScreen(
+            returns, refunder, self._operators, self._tasks, session, self._lang, self
+        )
+        screen.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        screen.finished.connect(self._on_returns_screen_finished)
+        self.returns_screen = screen
+        screen.open()
+
+    def _on_returns_screen_finished(self, _result: int) -> None:
+        self.returns_screen = None
+        self.code_entry.setFocus()
+
     # ------------------------------------------------------------ keyboard
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
@@ -997,3 +1106,7 @@ class SaleScreen(QWidget):
                 self.code_entry.insert(event.text())
             return
         super().keyPressEvent(event)
+
+
+def _ignore(_value: object) -> None:
+    """A task result nobody needs."""
