@@ -65,7 +65,15 @@ class Refused(UserFacingError):
 
 
 class UnknownProduct(Refused):
-    """No product answers to the code that was scanned or typed."""
+    """No product answers to the code that was scanned or typed.
+
+    Attributes:
+        code: the code as scanned or typed, so that the till can offer to search for it.
+    """
+
+    def __init__(self, fr: str, en: str | None = None, *, code: str = "") -> None:
+        super().__init__(fr, en)
+        self.code = code
 
 
 class SaleNotOpen(Refused):

@@ -111,6 +111,7 @@ class CheckoutService:
             raise UnknownProduct(
                 f"Code inconnu : {code}. Recherchez l'article par son nom.",
                 f"Unknown code: {code}. Search the item by name instead.",
+                code=code.strip(),
             )
         return product
 

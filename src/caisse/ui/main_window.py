@@ -29,6 +29,13 @@ Object names of every interactive widget of the till (the screens list theirs to
   ``sale.confirmation.change``, ``sale.confirmation.ticket``, ``sale.confirmation.gseq``,
   ``sale.confirmation.signature``, ``sale.confirmation.print``, ``sale.new_sale``,
   ``sale.training_banner``, ``sale.status``;
+- catalogue (`caisse.ui.catalogue_panel`, `caisse.ui.search_panel`, `caisse.ui.product_grid`):
+  ``catalogue.panel``, ``catalogue.search`` (search field), ``catalogue.search_clear``,
+  ``catalogue.search_status``, ``catalogue.search.tile.<i>``, ``catalogue.browser``,
+  ``catalogue.categories`` (tab bar), ``catalogue.grid.tile.<i>`` (tiles carry a ``sku``
+  property), ``catalogue.page_prev``, ``catalogue.page_next``, ``catalogue.page``;
+  unknown code: ``sale.unknown_code``, ``sale.unknown_code.text``,
+  ``sale.unknown_code.search``;
 - reason dialog (`caisse.ui.dialogs`): ``reason.dialog``, ``reason.preset.<i>``,
   ``reason.other``, ``reason.ok``, ``reason.cancel``;
 - error box (`caisse.ui.errors`, only outside a screen): ``error.box``.
@@ -54,13 +61,14 @@ from caisse.services.checkout import TicketResult
 from caisse.services.device_status import PrinterStatusSource, SyncStatusSource
 from caisse.services.integrity import StartupReport
 from caisse.services.operators import OperatorSession
+from caisse.ui.catalogue_panel import CataloguePanel
 from caisse.ui.customer_display import CustomerDisplayFeed
 from caisse.ui.errors import show_error
 from caisse.ui.i18n import tr
 from caisse.ui.login import LoginScreen
 from caisse.ui.manager_menu import ManagerDeps, ManagerMenu
 from caisse.ui.manager_ports import Weighing
-from caisse.ui.ports import Checkout, Operators
+from caisse.ui.ports import Catalogue, Checkout, Operators
 from caisse.ui.sale_screen import SaleScreen
 from caisse.ui.status_bar import StatusBar
 from caisse.ui.tasks import TaskRunner
@@ -92,6 +100,7 @@ class MainWindow(QMainWindow):
         printer: PrinterStatusSource | None = None,
         display: CustomerDisplayFeed | None = None,
         weighing: Weighing | None = None,
+        catalogue: Catalogue | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -144,6 +153,8 @@ class MainWindow(QMainWindow):
         self.sale.sale_did_finalise.connect(self._on_sale_did_finalise)
         if weighing is not None:
             self.sale.weighing = weighing
+        if catalogue is not None:
+            self.sale.attach_catalogue(CataloguePanel(catalogue, tasks))
         if display is not None:
             self.sale.sale_view_did_change.connect(display.view_did_change)
             self.sale.weight_did_show.connect(display.weighing)

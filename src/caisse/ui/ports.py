@@ -6,6 +6,7 @@ from typing import Protocol
 
 from caisse.domain.catalog import Product
 from caisse.domain.sale import Sale
+from caisse.services.catalogue import CategoryPage, SearchResult
 from caisse.services.checkout import TicketResult
 from caisse.services.operators import OperatorSession
 from caisse.services.ports import OperatorRecord
@@ -51,3 +52,13 @@ class Operators(Protocol):
         ...
 
     def sign_out(self, session: OperatorSession) -> None: ...
+
+
+class Catalogue(Protocol):
+    """What the product grid and the search ask of `caisse.services.catalogue`."""
+
+    def search(self, text: str, limit: int = 24) -> SearchResult: ...
+
+    def categories(self) -> list[str]: ...
+
+    def category_page(self, category: str, page: int, per_page: int) -> CategoryPage: ...

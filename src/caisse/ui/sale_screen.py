@@ -48,9 +48,11 @@ from caisse.domain.catalog import Product, Unit
 from caisse.domain.errors import InvalidQuantity, Refused
 from caisse.domain.money import format_eur, parse_eur, parse_quantity
 from caisse.domain.sale import Payment, Sale, SaleState, Tender
+from caisse.services.catalogue import ProductHit
 from caisse.services.checkout import TicketResult
 from caisse.services.open_tickets import ParkedTicket
 from caisse.services.operators import OperatorSession
+from caisse.ui.catalogue_panel import CataloguePanel, unknown_code_of
 from caisse.ui.dialogs import ReasonDialog
 from caisse.ui.errors import show_error
 from caisse.ui.i18n import tr
@@ -65,6 +67,7 @@ from caisse.ui.parked_screen import (
 from caisse.ui.payment_screen import PaymentPanel, ReceiptChoice, tender_label
 from caisse.ui.ports import Checkout, Operators
 from caisse.ui.returns_screen import Refunder, ReturnsLookup, ReturnsScreen
+from caisse.ui.search_panel import UnknownCodeNotice
 from caisse.ui.tasks import TaskRunner
 from caisse.ui.theme import TOUCH_MIN_PX, set_level, touch_button
 from caisse.ui.weigh_dialog import WeighDialog, WeightFromScale
@@ -345,6 +348,7 @@ class SaleScreen(QWidget):
         self.returns_screen: ReturnsScreen | None = None
         self.resume_dialog: ResumeOfferDialog | None = None
 
+        self.catalogue_panel: CataloguePanel | None = None
         columns = QHBoxLayout()
         columns.setSpacing(14)
         columns.addLayout(self._build_ticket_column(), 1)
@@ -352,6 +356,7 @@ class SaleScreen(QWidget):
         payment.setLayout(self._build_payment_column())
         payment.setFixedWidth(PAYMENT_COLUMN_PX)
         columns.addWidget(payment)
+        self._columns = columns  # `attach_catalogue` puts the tiles in the middle
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 4)
         layout.setSpacing(6)
@@ -389,6 +394,9 @@ class SaleScreen(QWidget):
         self.message.setWordWrap(True)
         self.message.setVisible(False)
         column.addWidget(self.message)
+        self.unknown_code = UnknownCodeNotice()
+        self.unknown_code.search_did_request.connect(self._on_unknown_code_search_did_request)
+        column.addWidget(self.unknown_code)
 
         self.lines_table = QTableWidget(0, 4)
         self.lines_table.setObjectName("sale.lines")
@@ -585,6 +593,8 @@ class SaleScreen(QWidget):
         self._tasks.run(
             self._checkout.training_supervisor, self._on_training_loaded, self._on_task_failed
         )
+        if self.catalogue_panel is not None:
+            self.catalogue_panel.start()
         self.code_entry.setFocus()
         if self.open_tickets is not None and not self._resume_offered:
             self._resume_offered = True
@@ -711,12 +721,50 @@ class SaleScreen(QWidget):
     def clear_message(self) -> None:
         self.message.setText("")
         self.message.setVisible(False)
+        self.unknown_code.dismiss()
 
     def _on_task_failed(self, exc: BaseException) -> None:
+        code = unknown_code_of(exc)
+        if code is not None and self.catalogue_panel is not None:
+            self._offer_search(code)
+            return
         QApplication.beep()  # the cashier looks at the customer, not the screen, when scanning
         show_error(self, exc, self._lang)
         self._refresh_enabled()
         self.code_entry.setFocus()
+
+    # ------------------------------------------------------------ catalogue
+
+    def attach_catalogue(self, panel: CataloguePanel) -> None:
+        """Show the catalogue (search, category tabs, tiles) between ticket and payment."""
+        self.catalogue_panel = panel
+        self._columns.insertWidget(1, panel, 1)
+        panel.product_did_choose.connect(self._on_catalogue_product_did_choose)
+        panel.task_did_fail.connect(self._on_task_failed)
+
+    def _on_catalogue_product_did_choose(self, hit: ProductHit) -> None:
+        """A tapped tile is rung up as if its sku were scanned.
+
+        A typed "3*" applies; a weighed product goes to the scale, or asks for its weight.
+        """
+        if self._session is None or self._finalising:
+            return
+        typed = self.code_entry.text().strip()
+        prefix = typed if typed.endswith(QTY_SEPARATOR) else ""
+        self.code_entry.setText(prefix + hit.sku)
+        self._on_code_entry_return_pressed()
+
+    def _offer_search(self, code: str) -> None:
+        """An unknown code: say so, add nothing, and offer to search for it instead."""
+        QApplication.beep()
+        self.clear_message()
+        self.unknown_code.offer(code)
+        self._refresh_enabled()
+        self.code_entry.setFocus()
+
+    def _on_unknown_code_search_did_request(self, code: str) -> None:
+        if self.catalogue_panel is not None:
+            self.catalogue_panel.search_for(code)
 
     # ------------------------------------------------------------ lines
 
