@@ -16,6 +16,7 @@ from caisse.services.ports import (
     Clock,
     HeadAnchor,
     JournalEntry,
+    JournalListener,
     ReceiptPrinter,
     Signer,
     UnitOfWork,
@@ -43,6 +44,8 @@ class TillContext:
     drawer: CashDrawer | None = None
     anchor_frozen: bool = False
     _signer: Signer | None = None
+    listener: JournalListener | None = None
+    """Told of each committed record (the sync agent wakes up to push it)."""
 
     @property
     def signer(self) -> Signer:
@@ -73,6 +76,8 @@ class TillContext:
         uow.commit()
         if entry is not None and not self.anchor_frozen:
             self.anchor.write(AnchorValue(entry.gseq, entry.token_sha256))
+        if entry is not None and self.listener is not None:
+            self.listener.journal_committed(entry.gseq)
 
     def event(
         self,

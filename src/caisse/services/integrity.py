@@ -168,7 +168,9 @@ class IntegrityService:
             uow.state.set(RUNNING_KEY, "1")
             self._till.commit(uow, entry)
         if checkout is not None:
-            checkout.blocked = report.blocked
+            # note: a block set before the start-up (the sync agent found this till cloned
+            # or forked) stands until it is lifted by re-enrolment.
+            checkout.blocked = report.blocked or checkout.blocked
         return report
 
     def stop(self) -> None:

@@ -412,6 +412,16 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
 
+class JournalListener(Protocol):
+    """Told after each durable commit of a record (the sync agent's "push soon" trigger).
+
+    It is called on the committing thread right after the commit: it must only note the fact
+    (set an event), never do I/O, so that a sale never waits on the network.
+    """
+
+    def journal_committed(self, gseq: int) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class AnchorValue:
     """The head as last written outside the database."""

@@ -208,7 +208,35 @@ class SyncStateRow(Base):
     __tablename__ = "sync_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     acked_gseq: Mapped[int] = mapped_column(Integer, default=0)
+    # note: the columns below came with migration 0007 (the sync agent).
+    acked_hash: Mapped[str | None] = mapped_column(String(43), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    store_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    server_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    server_jwk: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # None while not enrolled; "active", or why pushing stopped: forked, cloned, defect, revoked
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_contact: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class SyncCursorRow(Base):
+    """The pull cursor of one scope (sync.md §6.4), stored with the page it follows."""
+
+    __tablename__ = "sync_cursors"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ServerStockRow(Base):
+    """A stock level as the server last sent it (its projection, sync.md §3.5)."""
+
+    __tablename__ = "server_stock"
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    qty_milli: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AppStateRow(Base):

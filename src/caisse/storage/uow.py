@@ -22,6 +22,7 @@ from caisse.storage.repositories import (
     SqlStockLedger,
     SqlTillRepository,
 )
+from caisse.storage.sync_store import SqlSyncStore
 
 
 class SqlUnitOfWork:
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
         self._archives = SqlArchiveStore(conn)
         self._open_tickets = SqlOpenTicketStore(conn)
         self._receipt_emails = SqlReceiptEmailQueue(conn)
+        self._sync = SqlSyncStore(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -113,6 +115,11 @@ class SqlUnitOfWork:
     @property
     def receipt_emails(self) -> SqlReceiptEmailQueue:
         return self._receipt_emails
+
+    @property
+    def sync(self) -> SqlSyncStore:
+        """Sync state and pulled reference data (used by the sync agent in caisse.app)."""
+        return self._sync
 
 
 class SqlUnitOfWorkFactory:

@@ -1,0 +1,135 @@
+"""The till's sync agent against the real server over loopback: push, anchors, pull, handshake."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caisse.app.sync_agent import RIGHTS_SNAPSHOT_KEY, SyncStopped
+from caisse.services.device_status import SyncLink
+from caisse.services.errors import TillBlocked
+from caisse.services.jet import Jet
+from sync.server import refdata
+from tests.sync.till_harness import (
+    ServerThread,
+    SyncTill,
+    assert_settled,
+    attach,
+    make_sync_till,
+    server,
+    server_journal,
+)
+
+__all__ = ["server"]  # the fixture
+
+
+@pytest.fixture
+def till(tmp_path: Path, server: ServerThread) -> Iterator[SyncTill]:
+    t = attach(make_sync_till(tmp_path / "till"), server)
+    yield t
+    t.close()
+
+
+def _anchor_records(t: SyncTill) -> list[dict[str, object]]:
+    with t.uow() as w:
+        bodies = [json.loads(e.body) for e in w.journal.iter_from(1) if e.kind == "J"]
+    return [b for b in bodies if b["code"] == int(Jet.ANCHOR_ACK)]
+
+
+def test_push_everything_then_anchor_once(server: ServerThread, till: SyncTill) -> None:
+    for _ in range(5):
+        till.sell(("BAG", 2000), ("VIN", 1000))
+    report = till.agent.sync_once()
+    assert report.pending == 0
+    assert report.anchors == 1
+    anchors = _anchor_records(till)
+    assert len(anchors) == 1
+    detail = anchors[0]["detail"]
+    assert isinstance(detail, dict)
+    assert detail["anchor"]["device_id"] == till.device_id()
+    # a second session has nothing new to anchor: no ping-pong of anchor records
+    again = till.agent.sync_once()
+    assert again.accepted == 0
+    assert again.anchors == 0
+    assert_settled(server, [till])
+    assert till.agent.sync_status().link is SyncLink.ONLINE
+
+
+def test_pull_catalogue_prices_users_and_stock(server: ServerThread, till: SyncTill) -> None:
+    refdata.publish(
+        server.ctx,
+        "catalog",
+        [
+            (
+                "NEW1",
+                {
+                    "sku": "NEW1",
+                    "ean": "3760000000999",
+                    "label": "Nouveau",
+                    "price_ttc_cents": 350,
+                    "vat_bp": 550,
+                    "category": "Épicerie",
+                    "unit": "piece",
+                },
+            ),
+            ("VIN", None),
+        ],
+    )
+    refdata.publish(server.ctx, "prices:S1", [("BAG", {"sku": "BAG", "price_ttc_cents": 110})])
+    report = till.agent.sync_once()
+    assert report.pulled["catalog"] == 2
+    with till.uow() as w:
+        assert w.catalog.find("3760000000999") is not None
+        assert w.catalog.find("VIN") is None  # tombstone: deactivated
+        bag = w.catalog.find("BAG")
+        assert bag is not None
+        assert bag.price_ttc_cents == 110
+        assert w.sync.cursor("catalog") > 0
+        snapshot = w.state.get(RIGHTS_SNAPSHOT_KEY)
+    assert snapshot is not None
+    assert "valid_until" in snapshot
+
+
+def test_restored_server_makes_the_till_rewind(server: ServerThread, till: SyncTill) -> None:
+    for _ in range(2):
+        till.sell(("BAG", 1000))
+    till.agent.sync_once()
+    server.snapshot("backup")
+    for _ in range(3):
+        till.sell(("BAG", 1000))
+    till.agent.sync_once()
+    device = till.device_id()
+    full = server_journal(server, device)
+    # the server comes back from the older backup: its last records and cursor are gone
+    server.restore("backup")
+    assert len(server_journal(server, device)) < len(full)
+    report = till.agent.sync_once()
+    assert report.rewound_from == full[-1][0]
+    assert server_journal(server, device) == till.journal()
+
+
+def test_restored_till_stops_selling(server: ServerThread, tmp_path: Path, till: SyncTill) -> None:
+    import shutil
+
+    till.sell(("BAG", 1000))
+    till.agent.sync_once()
+    backup = tmp_path / "backup"
+    till.fixture.till.context.uow.close()  # type: ignore[attr-defined]
+    shutil.copytree(till.fixture.data_dir, backup)
+    for _ in range(3):
+        till.sell(("BAG", 1000))
+    till.agent.sync_once()
+    till.close()
+    # the old backup comes back: the server holds more than the till
+    shutil.rmtree(till.fixture.data_dir)
+    shutil.copytree(backup, till.fixture.data_dir)
+    till.fixture.reopen()
+    restored = attach(till.fixture, server, enrol=False)
+    with pytest.raises(SyncStopped):
+        restored.agent.sync_once()
+    with pytest.raises(TillBlocked):
+        restored.sell(("BAG", 1000))
+    restored.agent.stop(final_session=False)
