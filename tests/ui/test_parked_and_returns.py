@@ -17,7 +17,7 @@ from caisse.services.jet import Jet
 from caisse.ui.main_window import MainWindow
 from caisse.ui.parked_screen import ParkedScreen
 from caisse.ui.returns_screen import ReturnsScreen
-from caisse.ui.tasks import ImmediateTaskRunner
+from caisse.ui.tasks import ImmediateTaskRunner, QtTaskRunner
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 from tests.ui.conftest import button, label, make_window, scan, sign_in, tap
@@ -299,3 +299,37 @@ def test_returns_by_date_and_a_forged_qr_code(qtbot: QtBot, shop: TillFixture) -
     assert screen.ticket is not None
     assert screen.ticket.ticket_no == number
     assert not button(screen, "returns.refund").isEnabled()  # nothing chosen yet
+
+
+def test_park_and_resume_through_the_worker_thread(
+    qtbot: QtBot, shop: TillFixture, qt_runner: QtTaskRunner
+) -> None:
+    window = make_window(qtbot, shop, qt_runner)
+    window.sale.use_ticket_services(
+        shop.till.open_tickets, shop.till.returns, shop.till.checkout, shop.till.operators
+    )
+    qtbot.waitUntil(lambda: "marie" in window.login.tiles)
+    sign_in(qtbot, window, "marie", "1234")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.sale)
+    scan(qtbot, window, WINE_EAN)
+    qtbot.waitUntil(lambda: lines_shown(window) == 1)
+    qtbot.waitUntil(lambda: button(window, "sale.park").isEnabled())
+    tap(qtbot, window, "sale.park")
+    qtbot.waitUntil(lambda: lines_shown(window) == 0)
+    qtbot.waitUntil(lambda: qt_runner.pending == 0)
+    assert shop.till.open_tickets.interrupted() is None
+    tap(qtbot, window, "sale.parked")
+    screen = window.sale.parked_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 1)
+    tap(qtbot, screen, "parked.resume")
+    qtbot.waitUntil(lambda: label(window, "sale.total").text() == format_eur(1200))
+    qtbot.waitUntil(lambda: button(window, "sale.pay_card").isEnabled())
+    tap(qtbot, window, "sale.pay_card")
+    qtbot.waitUntil(lambda: button(window, "sale.finalise").isEnabled())
+    tap(qtbot, window, "sale.finalise")
+    qtbot.waitUntil(lambda: window.sale.confirming)
+    qtbot.waitUntil(lambda: qt_runner.pending == 0)
+    assert [b["total_ttc_cents"] for b in t_bodies(shop.data_dir)] == [1200]
+    assert shop.till.open_tickets.parked() == []
+    assert shop.till.open_tickets.interrupted() is None
