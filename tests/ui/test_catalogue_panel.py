@@ -158,11 +158,11 @@ def test_a_tile_shows_the_products_picture(qtbot: QtBot, shop: TillFixture) -> N
         conn.execute("UPDATE products SET picture = 'baguette.png' WHERE sku = 'BAG'")
         conn.execute("UPDATE products SET picture = 'missing.png' WHERE sku = 'VIN'")
     window = open_sale(qtbot, shop, ImmediateTaskRunner())
-    assert tile_for(window, "catalogue.grid.tile", "BAG").property("has_picture") is True
+    assert tile_for(window, "catalogue.grid.tile", "BAG").has_picture
     select_category(window, "Vins")
     # a picture that cannot be read leaves a plain tile, still usable
     vin = tile_for(window, "catalogue.grid.tile", "VIN")
-    assert vin.property("has_picture") is False
+    assert not vin.has_picture
     qtbot.mouseClick(vin, Qt.MouseButton.LeftButton)
     assert lines(window).rowCount() == 1
 

@@ -85,6 +85,7 @@ def build_window(
         printer=devices.printer_source,
         display=CustomerDisplayFeed(displays) if displays else None,
         weighing=devices.weighing,
+        catalogue=till.catalogue,
     )
     # open tickets saved after each change (parking, crash resume) and the returns screen
     window.sale.use_ticket_services(till.open_tickets, till.returns, till.checkout, till.operators)

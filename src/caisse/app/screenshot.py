@@ -38,7 +38,9 @@ def take_screenshots(out: Path) -> list[Path]:
         create_demo(settings, products=200)
         till = open_till(settings)
         try:
-            window = MainWindow(till.checkout, till.operators, ImmediateTaskRunner())
+            window = MainWindow(
+                till.checkout, till.operators, ImmediateTaskRunner(), catalogue=till.catalogue
+            )
             window.resize(*SIZE)
             window.show()
 

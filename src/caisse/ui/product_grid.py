@@ -139,6 +139,7 @@ class ProductTile(QToolButton):
         policy.setRetainSizeWhenHidden(True)
         self.setSizePolicy(policy)
         self.hit: ProductHit | None = None
+        self.has_picture = False
         self.setVisible(False)
 
     def show_hit(self, hit: ProductHit | None) -> None:
@@ -158,7 +159,7 @@ class ProductTile(QToolButton):
         self.setToolTip(hit.label)
         self.setAccessibleName(hit.label)
         self.setProperty("sku", hit.sku)
-        self.setProperty("has_picture", icon is not None)
+        self.has_picture = icon is not None
         self.setVisible(True)
 
 
