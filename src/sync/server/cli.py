@@ -16,15 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.errors import SyncError
+from sync.protocol import utc_iso
 from sync.server import auth, db, refdata, reports
-from sync.server.context import ServerContext
+from sync.server.context import ServerContext, system_clock
 
 logger = logging.getLogger(__name__)
 
 URL_ENV = "CAISSE_SERVER_DATABASE_URL"
+
+
+_ENGINES: list[Engine] = []
+"""Engines opened by this run, disposed before returning (no pooled connection outlives it)."""
 
 
 class _Unusable(Exception):
@@ -52,15 +58,17 @@ def _url(args: argparse.Namespace) -> str:
 def _context(args: argparse.Namespace) -> ServerContext:
     url = _url(args)
     try:
-        ctx = ServerContext.open(url)
-        if not db.is_current(ctx.engine, url):
+        engine = db.make_engine(url)
+        _ENGINES.append(engine)
+        if not db.is_current(engine, url):
             raise _Unusable(
                 "La base du serveur n'est pas à jour : lancez « caisse-server db upgrade ». / "
                 "The server database is not up to date: run 'caisse-server db upgrade'."
             )
+        clock = system_clock
+        return ServerContext(engine, db.server_private_key(engine, utc_iso(clock())), clock)
     except SQLAlchemyError as exc:
         raise _Unusable(f"Cannot open the server database: {exc.__class__.__name__}.") from exc
-    return ctx
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -69,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sync.server.app import create_app
 
     ctx = _context(args)
+    logging.getLogger().setLevel(logging.INFO)
     logger.info("serving on http://%s:%d", args.host, args.port)
     uvicorn.run(create_app(ctx), host=args.host, port=args.port, workers=1, log_level="info")
     return 0
@@ -209,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``caisse-server``."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
@@ -219,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SyncError as exc:
         sys.stderr.write(f"{exc.fr} / {exc.en}\n")
         return 1
+    finally:
+        while _ENGINES:
+            _ENGINES.pop().dispose()
     return code
 
 

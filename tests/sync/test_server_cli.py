@@ -1,0 +1,104 @@
+"""``caisse-server`` commands and the server migrations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from sync.errors import ProtocolError
+from sync.server import db, schema
+from sync.server.cli import main
+from sync.server.context import ServerContext
+from tests.integration.conftest import TillFixture
+from tests.sync.conftest import LiveServer, sell, wire_records
+
+pytestmark = pytest.mark.integration
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    out = json.loads(captured.out) if captured.out.strip() else {}
+    return code, out, captured.err
+
+
+def test_the_migrations_build_exactly_the_schema(server: ServerContext) -> None:
+    with server.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+    assert diffs == []
+
+
+def test_upgrade_code_import_and_stats(
+    capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path
+) -> None:
+    assert _run(capsys, "db", "upgrade", "--database-url", db_url, "--json")[0] == 0
+    code, out, _ = _run(capsys, "enroll-code", "--database-url", db_url, "--store", "S1", "--json")
+    assert code == 0
+    assert isinstance(out["code"], str)
+    assert len(out["code"]) == 14
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text(
+        "sku,ean,label,price_ttc_cents,vat_bp,category,unit\n"
+        "BAG,3760000000017,Baguette,105,550,Boulangerie,piece\n"
+        "VIN,,Vin rouge,1200,2000,Vins,piece\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(
+        capsys, "catalog", "import", "--database-url", db_url, str(csv_file), "--json"
+    )
+    assert (code, out) == (0, {"published": 2})
+    code, out, _ = _run(capsys, "stats", "--database-url", db_url, "--json")
+    assert (code, out) == (0, {"devices": [], "stores": [], "alerts": 0})
+
+
+def test_stats_verify_and_revoke_after_a_push(
+    capsys: pytest.CaptureFixture[str], live: LiveServer, till: TillFixture, db_url: str
+) -> None:
+    sell(till, ("BAG", 1000))
+    client = live.enrolled()
+    client.push(wire_records(till.data_dir))
+    code, out, _ = _run(capsys, "stats", "--database-url", db_url, "--json")
+    assert code == 0
+    devices = out["devices"]
+    assert isinstance(devices, list)
+    assert devices[0]["device_id"] == client.device_id
+    assert devices[0]["records"] == devices[0]["acked_gseq"] == len(wire_records(till.data_dir))
+    assert out["stores"] == [{"store_id": "S1", "stock_levels": 1, "negative_levels": 1}]
+    code, out, _ = _run(capsys, "verify", "--database-url", db_url, "--json")
+    assert code == 0
+    assert out["devices"][0]["ok"] is True  # type: ignore[index]
+    code, _, err = _run(
+        capsys, "close-store", "--database-url", db_url, "--store", "S1", "--day", "2026-03-15"
+    )
+    assert code == 1
+    assert "Z" in err
+    assert _run(capsys, "revoke", "--database-url", db_url, client.device_id, "--json")[0] == 0
+    with pytest.raises(ProtocolError) as info:
+        client.cursor()
+    assert info.value.code == "revoked"
+    assert _run(capsys, "revoke", "--database-url", db_url, "dev_nobody")[0] == 1
+
+
+def test_unusable_input_exits_2_with_one_sentence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    code, _, err = _run(capsys, "stats", "--database-url", url)
+    assert code == 2
+    assert "db upgrade" in err
+    assert "Traceback" not in err
+    db.upgrade(url)
+    code, _, err = _run(
+        capsys, "catalog", "import", "--database-url", url, str(tmp_path / "missing.csv")
+    )
+    assert code == 2
+    assert "missing.csv" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,label\nBAG,Baguette\n", encoding="utf-8")
+    code, _, err = _run(capsys, "catalog", "import", "--database-url", url, str(bad))
+    assert code == 2
+    assert "price_ttc_cents" in err
