@@ -61,6 +61,10 @@ README = "LISEZMOI.txt"
 VIEWS = ("tickets", "lines", "payments", "vat", "closures", "jet")
 CONTROL_FILES = frozenset({MANIFEST, MANIFEST_JWS})
 
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+"""The JSON module's string scanner (C), untyped in the stubs: (text, index after the opening
+quote, strict) -> (the string, the index after its closing quote)."""
+
 JwsVerifier = Callable[[Mapping[str, Any], bytes, bytes], bool]
 """``verify(jwk, signing_input, raw_r_s_signature) -> bool`` (ES256)."""
 
@@ -109,6 +113,8 @@ class ArchiveReport:
     manifest_sha256: str | None
     anomalies: list[Anomaly] = field(default_factory=list)
     files_checked: int = 0
+    journal_entry: Mapping[str, Any] | None = None
+    """The manifest's entry for journal.jsonl when its hash is checked by `iter_journal`."""
 
     @property
     def anchor(self) -> Anchor | None:
@@ -186,11 +192,15 @@ def _hash_member(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def check_archive(zf: zipfile.ZipFile, verify_jws: JwsVerifier) -> ArchiveReport:
+def check_archive(
+    zf: zipfile.ZipFile, verify_jws: JwsVerifier, *, stream_journal: bool = False
+) -> ArchiveReport:
     """Steps 1 and 2 of nf525.md §6.10: the manifest, its JWS, and every file's hash and size.
 
     Never raises on content: everything wrong is an anomaly. The journal (steps 3-5) is read
-    afterwards with `iter_journal` and `caisse_verif.checks.verify_records`.
+    afterwards with `iter_journal` and `caisse_verif.checks.verify_records`. With
+    `stream_journal`, journal.jsonl (most of the archive) is hashed by `iter_journal` as it is
+    read, instead of being decompressed twice; the caller must then read it to the end.
     """
     anomalies: list[Anomaly] = []
     try:
@@ -231,7 +241,7 @@ def check_archive(zf: zipfile.ZipFile, verify_jws: JwsVerifier) -> ArchiveReport
         # note: a manifest whose signature fails cannot vouch for any file; checking the
         # files against it would blame files that were never touched.
         if signed:
-            _check_files(zf, report)
+            _check_files(zf, report, stream_journal=stream_journal)
     return report
 
 
@@ -392,7 +402,9 @@ def _check_jws(
     return False
 
 
-def _check_files(zf: zipfile.ZipFile, report: ArchiveReport) -> None:
+def _check_files(
+    zf: zipfile.ZipFile, report: ArchiveReport, *, stream_journal: bool = False
+) -> None:
     listed: dict[str, Mapping[str, Any]] = {}
     for item in (report.manifest or {}).get("files") or []:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
@@ -415,6 +427,9 @@ def _check_files(zf: zipfile.ZipFile, report: ArchiveReport) -> None:
                     f"{name}: file listed in the manifest but missing from the archive.",
                 )
             )
+            continue
+        if stream_journal and name == JOURNAL:
+            report.journal_entry = item
             continue
         try:
             digest, size = _hash_member(zf, name)
@@ -440,32 +455,82 @@ def _check_files(zf: zipfile.ZipFile, report: ArchiveReport) -> None:
             )
 
 
+def _parse_line(line: bytes) -> StoredRecord | None:
+    """One journal.jsonl line as a record, or None when it is not ``{"core", "sig", "body"}``.
+
+    note: the writer's lines are ``{"core":"…","sig":"…","body":"…"}`` in that order, and core
+    and sig are plain ASCII tokens: slicing them out and unescaping only the body's string
+    literal (with the JSON module's own C string scanner, strict) avoids the generic parser
+    and a dictionary per line, the archive path's main overhead over SQLite. Any other shape
+    falls back to the JSON parser, so nothing valid is refused.
+
+    Raises:
+        ValueError: the line is not JSON.
+    """
+    if line.startswith(b'{"core":"'):
+        text = line.decode("utf-8").rstrip("\r\n")
+        i = text.find('","sig":"', 9)
+        j = text.find('","body":"', i + 9) if i > 0 else -1
+        if j > 0:
+            core, sig = text[9:i], text[i + 9 : j]
+            if '"' not in core and "\\" not in core and '"' not in sig and "\\" not in sig:
+                body, end = _scanstring(text, j + 10, True)
+                if text[end:] == "}":
+                    return StoredRecord(core, sig, body.encode("utf-8", "surrogatepass"))
+    return _record_of(json.loads(line))
+
+
 def iter_journal(zf: zipfile.ZipFile, report: ArchiveReport) -> Iterator[StoredRecord]:
     """The records of journal.jsonl, checked against the manifest as they stream.
 
     A line that is not a record ends the stream with an ``archive.file`` anomaly (in
-    `report`) rather than an exception: the file's hash check names it too.
+    `report`) rather than an exception: the file's hash check names it too. When
+    `report.journal_entry` is set (`check_archive(..., stream_journal=True)`), the file's
+    SHA-256 and size are computed here, over every byte, and compared at the end.
     """
     m = report.manifest or {}
     count = 0
     first: StoredRecord | None = None
+    entry = report.journal_entry
+    digest = hashlib.sha256() if entry is not None else None
+    size = 0
     try:
         with zf.open(JOURNAL) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-            for number, line in enumerate(text, start=1):
-                if not line.strip():
+            stream = io.BufferedReader(raw, 1 << 20)  # type: ignore[type-var]
+            broken = False
+            for number, line in enumerate(stream, start=1):
+                if digest is not None:
+                    digest.update(line)
+                    size += len(line)
+                if broken or not line.strip():
                     continue
-                record = _record_of(json.loads(line))
-                if record is None:
+                try:
+                    record = _parse_line(line)
+                except (ValueError, RecursionError) as exc:
                     report.anomalies.append(
                         _anomaly(
                             "archive.file",
-                            f"{JOURNAL} : la ligne {number} n'est pas un enregistrement "
-                            '{"core", "sig", "body"}.',
-                            f'{JOURNAL}: line {number} is not a {{"core", "sig", "body"}} record.',
+                            f"{JOURNAL} : contenu illisible ({exc}).",
+                            f"{JOURNAL}: unreadable content ({exc}).",
                         )
                     )
-                    return
+                    record = None
+                else:
+                    if record is None:
+                        report.anomalies.append(
+                            _anomaly(
+                                "archive.file",
+                                f"{JOURNAL} : la ligne {number} n'est pas un enregistrement "
+                                '{"core", "sig", "body"}.',
+                                f'{JOURNAL}: line {number} is not a {{"core", "sig", "body"}} '
+                                "record.",
+                            )
+                        )
+                if record is None:
+                    if digest is None:
+                        return
+                    broken = True  # note: read on, so that the file's hash is still checked
+                    continue
                 if first is None:
                     first = record
                 count += 1
@@ -479,7 +544,7 @@ def iter_journal(zf: zipfile.ZipFile, report: ArchiveReport) -> Iterator[StoredR
             )
         )
         return
-    except (ValueError, RecursionError, zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
         report.anomalies.append(
             _anomaly(
                 "archive.file",
@@ -488,6 +553,21 @@ def iter_journal(zf: zipfile.ZipFile, report: ArchiveReport) -> Iterator[StoredR
             )
         )
         return
+    if entry is not None and digest is not None:
+        report.files_checked += 1
+        found = digest.hexdigest()
+        if found != entry.get("sha256") or size != entry.get("size"):
+            report.anomalies.append(
+                _anomaly(
+                    "archive.file",
+                    f"{JOURNAL} : l'empreinte SHA-256 ou la taille diffère du manifeste.",
+                    f"{JOURNAL}: the SHA-256 or the size differs from the manifest.",
+                    f"{entry.get('sha256')} ({entry.get('size')} octets)",
+                    f"{found} ({size} octets)",
+                )
+            )
+        if broken:
+            return
     gfrom, gto = m.get("gseq_from"), m.get("gseq_to")
     if type(gfrom) is int and type(gto) is int and count != gto - gfrom + 1:
         report.anomalies.append(

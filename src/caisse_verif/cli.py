@@ -316,7 +316,7 @@ def _run_archive(args: argparse.Namespace, path: Path, lang: str) -> int:
                 f"{path} n'est pas une archive caisse : ni {MANIFEST} ni {JOURNAL}.",
                 f"{path} is not a caisse archive: neither {MANIFEST} nor {JOURNAL}.",
             )
-        found = check_archive(zf, _verify_jws)
+        found = check_archive(zf, _verify_jws, stream_journal=True)
         chain: list[Anomaly] = []
         if args.previous:
             prev_path = Path(args.previous)

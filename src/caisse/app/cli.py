@@ -1233,6 +1233,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add("verify", cmd_bench, "verifier throughput on a journal of --records records", bsub)
     p.add_argument("--records", type=int, default=100000)
+    p.add_argument(
+        "--archive", action="store_true", help="verify the signed archive ZIP of a closed month"
+    )
     p = add(
         "close",
         cmd_bench,
