@@ -102,3 +102,24 @@ def test_unusable_input_exits_2_with_one_sentence(
     code, _, err = _run(capsys, "catalog", "import", "--database-url", url, str(bad))
     assert code == 2
     assert "price_ttc_cents" in err
+
+
+def test_bench_ingest_pushes_every_journal(
+    capsys: pytest.CaptureFixture[str], till: TillFixture, tmp_path: Path
+) -> None:
+    sell(till, ("BAG", 1000))
+    export = tmp_path / "journal.jsonl"
+    export.write_text(
+        "".join(
+            json.dumps({"core": r.core, "sig": r.sig, "body": r.body.decode()}) + "\n"
+            for r in wire_records(till.data_dir)
+        ),
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    code, out, _ = _run(
+        capsys, "bench-ingest", "--database-url", url, "--batch", "2", str(export), str(export)
+    )
+    assert code == 0
+    assert out["errors"] == []
+    assert out["records"] == out["stored"] == 2 * len(wire_records(till.data_dir))

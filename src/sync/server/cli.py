@@ -152,6 +152,20 @@ def _close_store(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_ingest(args: argparse.Namespace) -> int:
+    from sync.server.bench import ingest_bench, read_export
+
+    try:
+        journals = [read_export(Path(f)) for f in args.journal]
+    except OSError as exc:
+        raise _Unusable(f"Cannot read a journal export: {exc.strerror}.") from exc
+    except ValueError as exc:
+        raise _Unusable(str(exc)) from exc
+    figures = ingest_bench(_url(args), journals, batch=args.batch)
+    sys.stdout.write(json.dumps(figures) + "\n")
+    return 1 if figures["errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``caisse-server`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -213,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("--store", required=True)
     close.add_argument("--day", required=True, help="business date YYYY-MM-DD")
     close.set_defaults(run=_close_store)
+
+    bench = sub.add_parser(
+        "bench-ingest",
+        parents=[common],
+        help="push journal exports at once, one device each, to an EMPTY database on loopback; "
+        "prints one JSON line",
+    )
+    bench.add_argument("journal", nargs="+", help="a 'caisse journal export' file per till")
+    bench.add_argument("--batch", type=int, default=500)
+    bench.set_defaults(run=_bench_ingest)
     return parser
 
 
