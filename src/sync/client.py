@@ -28,6 +28,7 @@ from sync.protocol import (
     Cursor,
     EnrollRequest,
     EnrollResponse,
+    KeyRotation,
     OpsAck,
     OpsBatch,
     OpsEvent,
@@ -161,6 +162,22 @@ class SyncClient:
             raise SyncUnavailable(
                 "La page reçue du serveur est incohérente.", f"The page received is corrupt: {exc}"
             ) from exc
+
+    def rotate_key(self, new_key: ec.EllipticCurvePrivateKey) -> Cursor:
+        """Register `new_key` for this device (signed with the current key), then use it.
+
+        Raises:
+            ProtocolError: 4xx (the old key stays in use).
+            SyncUnavailable: network error, 5xx or an unreadable answer: the rotation may or
+                may not have happened; `cursor` signed with either key tells.
+        """
+        body = self._call(
+            "POST",
+            f"/v1/devices/{self.device_id}/keys",
+            KeyRotation(es256.public_jwk(new_key.public_key())).to_json(),
+        )
+        self._key = new_key
+        return Cursor.from_json(body)
 
     def server_time(self) -> str:
         """``GET /v1/time`` (unsigned): the server's clock, ISO UTC.

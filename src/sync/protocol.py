@@ -626,6 +626,32 @@ class Cursor:
         )
 
 
+# ---------------------------------------------------------------------------------- key rotation
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRotation:
+    """``POST /v1/devices/{id}/keys``: signed with the current key, names the next one.
+
+    The answer is the `Cursor`; from then on only the new key signs for the device.
+    """
+
+    public_jwk: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form."""
+        return {"v": PROTOCOL_VERSION, "public_jwk": self.public_jwk}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> KeyRotation:
+        """Parse the wire form.
+
+        Raises:
+            ProtocolError: ``bad_payload``.
+        """
+        return cls(_jwk(obj.get("public_jwk"), "public_jwk"))
+
+
 # ---------------------------------------------------------------------------------- push
 
 

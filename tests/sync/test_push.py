@@ -272,3 +272,25 @@ def test_anchor_signatures_do_not_verify_with_another_key(live: LiveServer) -> N
     signed = SignedObject({"type": "anchor"}, live.ctx.kid, "x" * 86)
     assert not signed.verify(live.ctx.jwk)
     assert not signed.verify(es256.public_jwk(es256.generate_private_key().public_key()))
+
+
+@pytest.mark.integration
+def test_a_key_rotation_in_the_middle_of_a_backlog(live: LiveServer, till: TillFixture) -> None:
+    """F24: half the backlog under the old key, the rest under the new one; the old key is dead."""
+    for _ in range(4):
+        sell(till, ("BAG", 1000))
+    records = wire_records(till.data_dir)
+    old_key = es256.generate_private_key()
+    client = live.client(old_key)
+    client.enroll(auth.create_enroll_code(live.ctx, "S1"))
+    client.push(records[:4])
+    cursor = client.rotate_key(es256.generate_private_key())
+    assert cursor.acked_gseq == 4
+    ack = client.push(records[4:])
+    assert ack.acked_gseq == records[-1].gseq
+    stale = live.client(old_key)
+    stale.device_id = client.device_id
+    with pytest.raises(ProtocolError) as info:
+        stale.cursor()
+    assert (info.value.status, info.value.code) == (401, "bad_signature")
+    assert reports.verify_device(live.ctx, client.device_id).report.ok

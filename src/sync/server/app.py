@@ -115,6 +115,13 @@ def create_app(ctx: ServerContext) -> Starlette:
     async def events_route(request: Request) -> Response:
         return await signed(request, lambda device, raw: ingest.push(ctx, device, raw).to_json())
 
+    async def keys_route(request: Request) -> Response:
+        def work(device: Device, raw: bytes) -> dict[str, Any]:
+            auth.rotate_key(ctx, device, raw)
+            return _cursor(ctx, device)
+
+        return await signed(request, work)
+
     async def ops_route(request: Request) -> Response:
         return await signed(request, lambda device, raw: ops.push_ops(ctx, device, raw).to_json())
 
@@ -152,6 +159,7 @@ def create_app(ctx: ServerContext) -> Starlette:
         Route("/v1/devices/{device_id}/cursor", cursor_route, methods=["GET"]),
         Route("/v1/devices/{device_id}/events", events_route, methods=["POST"]),
         Route("/v1/devices/{device_id}/ops", ops_route, methods=["POST"]),
+        Route("/v1/devices/{device_id}/keys", keys_route, methods=["POST"]),
         Route("/v1/sync/{scope}/changes", changes_route, methods=["GET"]),
     ]
     return Starlette(

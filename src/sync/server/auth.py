@@ -217,6 +217,22 @@ def revoke(ctx: ServerContext, device_id: str) -> bool:
     return result.rowcount == 1
 
 
+def rotate_key(ctx: ServerContext, device: Device, raw: bytes) -> None:
+    """Replace the device's transport key (the request was signed with the current one).
+
+    Raises:
+        ProtocolError: ``bad_json``, ``bad_payload``, ``unsupported_version``.
+    """
+    rotation = protocol.KeyRotation.from_json(protocol.loads(raw))
+    with ctx.engine.begin() as conn:
+        conn.execute(
+            update(schema.device)
+            .where(schema.device.c.device_id == device.device_id)
+            .values(public_jwk=json.dumps(rotation.public_jwk))
+        )
+    logger.info("device %s rotated its key", device.device_id)
+
+
 def require_own(device: Device, path_device_id: str) -> None:
     """A device may only act on its own path.
 
@@ -235,5 +251,6 @@ __all__ = [
     "enroll",
     "require_own",
     "revoke",
+    "rotate_key",
     "scopes_of",
 ]
