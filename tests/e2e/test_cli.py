@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from caisse.app.demo import demo_products
+from tests.e2e.cli_helpers import caisse, one_sentence
 
 pytestmark = pytest.mark.integration
 
@@ -33,26 +34,6 @@ INIT = [
     "--admin-pin",
     "4321",
 ]
-
-
-def caisse(data: Path, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CAISSE_NO_KEYRING="1")
-    env.pop("CAISSE_PIN", None)
-    if pin is not None:
-        env["CAISSE_PIN"] = pin
-    return subprocess.run(
-        [sys.executable, "-m", "caisse", "--data", str(data), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def one_sentence(stderr: str) -> None:
-    assert "Traceback" not in stderr
-    assert len(stderr.strip().splitlines()) == 1, stderr
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_cli import caisse, one_sentence
+from tests.e2e.cli_helpers import caisse, one_sentence
 from tests.e2e.test_cli_closures import journal_count, piece_sku
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 
 from caisse.app.demo import demo_products
 from caisse.domain.catalog import Unit
-from tests.e2e.test_cli import caisse, one_sentence
+from tests.e2e.cli_helpers import caisse, one_sentence
 
 pytestmark = pytest.mark.integration
 

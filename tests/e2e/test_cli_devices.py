@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from caisse.services.jet import Jet
+from hw.simulators.endpoints import PtyEndpoint
 from hw.simulators.escpos_printer import (
     CutEvent,
     EscposEmulator,
@@ -25,51 +23,15 @@ from hw.simulators.escpos_printer import (
     PulseEvent,
     QrEvent,
 )
-from hw.simulators.endpoints import PtyEndpoint
 from hw.simulators.scale_toledo8217 import Toledo8217Emulator
+from tests.e2e.cli_helpers import caisse, one_sentence
+from tests.e2e.cli_helpers import demo as demo
+from tests.e2e.cli_helpers import demo_template as demo_template
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 
 pytestmark = pytest.mark.integration
 
 TRANSCRIPT = "imprimante-simulee.txt"
-
-
-def caisse(data: Path, *args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CAISSE_NO_KEYRING="1")
-    env.pop("CAISSE_PIN", None)
-    if pin is not None:
-        env["CAISSE_PIN"] = pin
-    return subprocess.run(
-        [sys.executable, "-m", "caisse", "--data", str(data), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def one_sentence(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("devices-demo")
-    done = caisse(data, "demo", "--products", "20")
-    assert done.returncode == 0, done.stderr
-    return data
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo till: each test writes its own journal."""
-    data = tmp_path / "till"
-    shutil.copytree(demo_template, data, ignore=shutil.ignore_patterns("logs"))
-    return data
 
 
 @pytest.fixture

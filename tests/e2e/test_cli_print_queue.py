@@ -16,11 +16,12 @@ import pytest
 
 from caisse.services.jet import Jet
 from hw.simulators.escpos_printer import EscposEmulator, PtyPrinterServer
-from tests.e2e.test_cli_devices import caisse, one_sentence, sell_args, serial_url
 
 # the demo till fixtures, shared (re-exported so that pytest finds them here)
-from tests.e2e.test_cli_devices import demo as demo
-from tests.e2e.test_cli_devices import demo_template as demo_template
+from tests.e2e.cli_helpers import caisse, one_sentence
+from tests.e2e.cli_helpers import demo as demo
+from tests.e2e.cli_helpers import demo_template as demo_template
+from tests.e2e.test_cli_devices import sell_args, serial_url
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import pytest
 from caisse.app.demo import demo_products
 from caisse.domain.catalog import Unit
 from hw.simulators.escpos_printer import CutEvent, EscposEmulator, QrEvent
-from tests.e2e.test_cli import caisse, one_sentence
+from tests.e2e.cli_helpers import caisse, one_sentence
 
 pytestmark = pytest.mark.integration
 
