@@ -310,7 +310,7 @@ def attach(
     )
     if url is not None:
         with uow() as w:
-            w.sync._conn.execute("UPDATE sync_state SET server_url = ? WHERE id = 1", (url,))
+            w.sync.set_server_url(url)
             w.commit()
     till.context.listener = agent
     return SyncTill(fixture, agent)

@@ -25,6 +25,7 @@ from caisse.app.reports_cli import (
     register_report_commands,
 )
 from caisse.app.settings import Settings, default_data_dir, load_settings
+from caisse.app.sync_cli import register_sync_commands
 from caisse.domain.cash import CASH, CashCount, CashOp, parse_count_item, parse_whole
 from caisse.domain.errors import (
     CaisseError,
@@ -1244,6 +1245,8 @@ def build_parser() -> argparse.ArgumentParser:
         bsub,
     )
     p.add_argument("--tickets", type=int, default=5000)
+
+    register_sync_commands(sub, add, bsub)
 
     p = add(
         "screenshot",

@@ -14,6 +14,7 @@ from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import Settings
 from caisse.app.till_desks import GuiDevices, gui_devices
 from caisse.domain.errors import UserFacingError
+from caisse.services.device_status import SyncStatusSource
 from caisse.services.integrity import StartupReport
 from caisse.ui.customer_display import CustomerDisplayFeed, CustomerDisplayWindow, SaleDisplay
 from caisse.ui.main_window import WINDOW_SIZE, MainWindow
@@ -55,6 +56,7 @@ def build_window(
     demo: bool = False,
     customer_window: bool = False,
     startup: Callable[[], StartupReport] | None = None,
+    sync: SyncStatusSource | None = None,
 ) -> tuple[MainWindow, GuiDevices, CustomerDisplayWindow | None]:
     """The main window wired to the till's services and devices (also used by screenshots)."""
     devices = gui_devices(
@@ -81,6 +83,7 @@ def build_window(
         tasks,
         lang=lang,
         startup=startup,
+        sync=sync,
         manager=manager,
         printer=devices.printer_source,
         display=CustomerDisplayFeed(displays) if displays else None,
@@ -126,10 +129,20 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = F
         started.append(report)  # read only after tasks.shutdown() joined the worker
         return report
 
+    from caisse.app.sync_runtime import start_sync
+
+    # the sync agent's thread (and, for the demo, an embedded central server on loopback)
+    sync = start_sync(till, demo=demo)
     devices: GuiDevices | None = None
     try:
         window, devices, customer = build_window(
-            till, tasks, lang=lang, demo=demo, customer_window=demo, startup=startup
+            till,
+            tasks,
+            lang=lang,
+            demo=demo,
+            customer_window=demo,
+            startup=startup,
+            sync=sync.agent,
         )
         if customer is not None:
             customer.show()
@@ -152,6 +165,7 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = F
         tasks.shutdown()
         if devices is not None:
             devices.close()
+        sync.stop()
         till.close()
         if translator is not None:
             app.removeTranslator(translator)

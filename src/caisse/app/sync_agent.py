@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from caisse.storage.uow import SqlUnitOfWorkFactory
 from sync import protocol
 from sync.client import SyncClient
 from sync.errors import ProtocolError, SyncUnavailable
-from sync.protocol import Ack, SignedObject, WireRecord
+from sync.protocol import Ack, PullPage, SignedObject, WireRecord
 
 logger = logging.getLogger(__name__)
 
@@ -651,39 +652,72 @@ class SyncAgent:
     def _pull(self, client: SyncClient, store_id: str, report: SyncReport) -> None:
         with self._uow() as w:
             server_jwk = w.sync.state().server_jwk
-        for scope in self.scopes(store_id):
-            resets = 0
-            report.pulled.setdefault(scope, 0)
-            while True:
-                with self._uow() as w:
-                    since = w.sync.cursor(scope)
+        # note: the next page is requested while this one is applied (one request at a time
+        # on the client, from one helper thread), so network and server time overlap with
+        # the till's own writes.
+        self._end_bulk()  # after a crash in the middle of a bulk load
+        with ThreadPoolExecutor(1, thread_name_prefix="caisse-pull") as pool:
+            for scope in self.scopes(store_id):
+                report.pulled.setdefault(scope, 0)
                 try:
-                    page = client.pull(scope, since, self._pull_limit)
-                except ProtocolError as exc:
-                    if exc.code == "reset" and resets < 2:
-                        resets += 1
-                        with self._uow() as w:
-                            w.sync.drop_scope(scope)
-                            w.commit()
-                        continue
-                    if exc.code in ("not_found", "forbidden"):
-                        logger.warning("scope %s refused: %s", scope, exc)
-                        break
-                    raise
-                items = [PulledItem(i.id, i.version, i.deleted, i.data) for i in page.items]
-                with self._uow() as w:
-                    w.sync.apply(scope, items)
-                    w.sync.set_cursor(scope, page.next)
-                    snapshot = page.snapshot
-                    if snapshot is not None and server_jwk is not None:
-                        if snapshot.verify(server_jwk):
-                            w.state.set(RIGHTS_SNAPSHOT_KEY, json.dumps(snapshot.to_json()))
-                        else:
-                            logger.warning("rights snapshot does not verify: ignored")
-                    w.commit()
-                report.pulled[scope] += len(items)
-                if not page.has_more or page.next <= since:
-                    break
+                    self._pull_scope(pool, client, scope, server_jwk, report)
+                finally:
+                    if scope == "catalog":
+                        self._end_bulk()
+
+    def _end_bulk(self) -> None:
+        with self._uow() as w:
+            if w.sync.end_bulk_catalog():
+                w.commit()
+
+    def _pull_scope(
+        self,
+        pool: ThreadPoolExecutor,
+        client: SyncClient,
+        scope: str,
+        server_jwk: dict[str, str] | None,
+        report: SyncReport,
+    ) -> None:
+        resets = 0
+        with self._uow() as w:
+            since = w.sync.cursor(scope)
+        pending: Future[PullPage] = pool.submit(client.pull, scope, since, self._pull_limit)
+        while True:
+            try:
+                page = pending.result()
+            except ProtocolError as exc:
+                if exc.code == "reset" and resets < 2:
+                    resets += 1
+                    with self._uow() as w:
+                        w.sync.drop_scope(scope)
+                        w.commit()
+                    since = 0
+                    pending = pool.submit(client.pull, scope, since, self._pull_limit)
+                    continue
+                if exc.code in ("not_found", "forbidden"):
+                    logger.warning("scope %s refused: %s", scope, exc)
+                    return
+                raise
+            more = page.has_more and page.next > since
+            if more:
+                pending = pool.submit(client.pull, scope, page.next, self._pull_limit)
+            items = [PulledItem(i.id, i.version, i.deleted, i.data) for i in page.items]
+            with self._uow() as w:
+                if scope == "catalog" and more and since == 0:
+                    w.sync.begin_bulk_catalog()  # a whole catalogue is coming: index at the end
+                w.sync.apply(scope, items)
+                w.sync.set_cursor(scope, page.next)
+                snapshot = page.snapshot
+                if snapshot is not None and server_jwk is not None:
+                    if snapshot.verify(server_jwk):
+                        w.state.set(RIGHTS_SNAPSHOT_KEY, json.dumps(snapshot.to_json()))
+                    else:
+                        logger.warning("rights snapshot does not verify: ignored")
+                w.commit()
+            report.pulled[scope] += len(items)
+            if not more:
+                return
+            since = page.next
 
 
 def _fit(records: list[OutgoingRecord]) -> list[OutgoingRecord]:
