@@ -720,6 +720,32 @@ class PushBatch:
         return cls(parsed)
 
 
+def wire_size(record: WireRecord) -> int:
+    """An upper bound of the bytes `record` takes in a push body."""
+    return len(record.core.encode()) + len(record.sig) + (len(record.body) * 4 + 2) // 3 + 64
+
+
+def split_batches(
+    records: Sequence[WireRecord],
+    max_records: int = MAX_BATCH_RECORDS,
+    max_bytes: int = MAX_BODY_BYTES - 1024,
+) -> list[list[WireRecord]]:
+    """Cut `records` into push batches within both limits (a record alone always fits)."""
+    batches: list[list[WireRecord]] = []
+    current: list[WireRecord] = []
+    size = 0
+    for record in records:
+        grown = size + wire_size(record)
+        if current and (len(current) >= max_records or grown > max_bytes):
+            batches.append(current)
+            current, grown = [], wire_size(record)
+        current.append(record)
+        size = grown
+    if current:
+        batches.append(current)
+    return batches
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """A business problem found in an accepted record (never a refusal)."""

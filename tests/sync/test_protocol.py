@@ -142,3 +142,14 @@ def test_a_page_with_a_wrong_checksum_is_refused() -> None:
     bad = page.to_json() | {"checksum": protocol.page_checksum(items[:1])}
     with pytest.raises(ProtocolError):
         PullPage.from_json(bad)
+
+
+def test_batches_are_cut_within_both_limits() -> None:
+    records = [WireRecord(i, "c" * 100, "s" * 86, b"x" * 3000) for i in range(1, 1001)]
+    batches = protocol.split_batches(records)
+    assert [r for b in batches for r in b] == records
+    for batch in batches:
+        body = protocol.dumps(protocol.PushBatch(batch).to_json())
+        assert len(body) <= protocol.MAX_BODY_BYTES
+        assert len(batch) <= protocol.MAX_BATCH_RECORDS
+    assert len(protocol.split_batches(records[:10], max_records=3)) == 4

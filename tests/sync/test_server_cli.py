@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -123,3 +128,33 @@ def test_bench_ingest_pushes_every_journal(
     assert code == 0
     assert out["errors"] == []
     assert out["records"] == out["stored"] == 2 * len(wire_records(till.data_dir))
+
+
+def test_serve_answers_on_loopback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'served.sqlite'}"
+    db.upgrade(url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "sync.server.cli", "serve", "--database-url", url]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        answer = None
+        for _ in range(600):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/v1/time", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        assert answer is not None, "the server did not answer"
+        assert answer.status_code == 200
+        assert answer.json()["v"] == 1
+        assert "date" in answer.headers
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert b"Traceback" not in err

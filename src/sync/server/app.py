@@ -9,6 +9,7 @@ and the server keeps serving.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -166,6 +167,14 @@ def create_app(ctx: ServerContext) -> Starlette:
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
+
+
+def create_app_from_env() -> Starlette:
+    """App factory for several uvicorn worker processes (``serve --workers N``).
+
+    Each worker opens the database named by ``CAISSE_SERVER_DATABASE_URL`` itself.
+    """
+    return create_app(ServerContext.open(os.environ["CAISSE_SERVER_DATABASE_URL"]))
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

@@ -79,6 +79,19 @@ def _serve(args: argparse.Namespace) -> int:
     ctx = _context(args)
     logging.getLogger().setLevel(logging.INFO)
     logger.info("serving on http://%s:%d", args.host, args.port)
+    workers = max(1, args.workers)
+    if workers > 1 and ctx.engine.dialect.name != "sqlite":
+        # note: the server is stateless over its database, so processes share nothing else
+        os.environ[URL_ENV] = _url(args)
+        uvicorn.run(
+            "sync.server.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=workers,
+            log_level="info",
+        )
+        return 0
     uvicorn.run(create_app(ctx), host=args.host, port=args.port, workers=1, log_level="info")
     return 0
 
@@ -182,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the ASGI server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (PostgreSQL only; the embedded SQLite mode uses one)",
+    )
     serve.set_defaults(run=_serve)
 
     dbp = sub.add_parser("db", help="database administration")
