@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from caisse.app.bench_ui import register_ui_bench
 from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
 from caisse.app.reports_cli import (
     add_pdf_option,
@@ -1247,6 +1248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickets", type=int, default=5000)
 
     register_sync_commands(sub, add, bsub)
+    register_ui_bench(add, bsub)
 
     p = add(
         "screenshot",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import platformdirs
 from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -105,6 +107,25 @@ def _application() -> QApplication:
     return app
 
 
+def keep_escpos_capabilities() -> None:
+    """Let python-escpos keep its parsed printer capabilities between starts.
+
+    note: at import, python-escpos parses its printer-capabilities YAML (0.7 s, several
+    seconds on a busy till) unless it finds a pickle of it in ESCPOS_CAPABILITIES_PICKLE_DIR,
+    which defaults to a new temporary folder per process: without a lasting folder every
+    start of the till pays the parse (measured with `caisse bench ui`).
+    """
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
+        return
+    folder = Path(platformdirs.user_cache_dir("caisse", appauthor=False)) / "escpos"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        logger.warning("no cache folder for the printer capabilities: %s", folder)
+        return
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+
+
 def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = False) -> int:
     """Run the touch till until its window closes; returns the process exit code.
 
@@ -115,6 +136,7 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = F
     app = _application()
     apply_theme(app)
     translator = install_translation(app, lang)
+    keep_escpos_capabilities()
     try:
         till = open_till(settings, simulators=True)
     except UserFacingError as exc:

@@ -143,6 +143,10 @@ class ProductTile(QToolButton):
         self.setVisible(False)
 
     def show_hit(self, hit: ProductHit | None) -> None:
+        # note: an unchanged tile is left alone; each setter relayouts and repaints it, and a
+        # keystroke that narrows a search often keeps the first tiles.
+        if hit == self.hit and (hit is None) == self.isHidden():
+            return
         self.hit = hit
         if hit is None:
             self.setVisible(False)
