@@ -18,7 +18,7 @@ Faults:
   gives up (its timeout).
 - ``slow``: the answer trickles back in small chunks (`slow_chunk` bytes every `slow_gap_s`).
 - ``duplicate``: the request is delivered twice (one after the other); the client gets the
-  second answer.
+  first answer.
 - ``delay``: the request reaches the server only after `delay_s` (longer than the client's
   timeout), so it races the client's retry; the client gets no answer.
 """
@@ -221,7 +221,8 @@ class FaultProxy:
                 time.sleep(self.latency_s)
             response = self._upstream(request)
             if fault == "duplicate":
-                response = self._upstream(request)
+                # the network delivers it again; the client still sees one answer (the first)
+                self._upstream(request)
             if fault == "drop_after":
                 return
             if fault == "truncate":

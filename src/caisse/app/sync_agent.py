@@ -541,6 +541,10 @@ class SyncAgent:
         self._acked = cursor.acked_gseq
 
     def _refusal(self, exc: ProtocolError) -> Exception:
+        if exc.code in ("replay", "replay_window"):
+            # note: a request the network delivered twice, or a clock the client already
+            # corrected once: the next attempt (new nonce, new offset) is the cure
+            return SyncUnavailable(exc.fr, exc.en)
         if exc.code == "fork":
             return self._stop("forked", str(exc))
         if exc.code == "chain":
