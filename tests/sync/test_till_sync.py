@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from caisse.app.sync_agent import RIGHTS_SNAPSHOT_KEY, SyncStopped
+from caisse.app.sync_agent import RIGHTS_SNAPSHOT_KEY, DataDirLock, SyncStopped
+from caisse.app.sync_runtime import start_sync
 from caisse.services.device_status import SyncLink
 from caisse.services.errors import TillBlocked
 from caisse.services.jet import Jet
+from sync.errors import SyncUnavailable
 from sync.server import refdata
 from tests.sync.till_harness import (
     ServerThread,
@@ -133,3 +136,112 @@ def test_restored_till_stops_selling(server: ServerThread, tmp_path: Path, till:
     with pytest.raises(TillBlocked):
         restored.sell(("BAG", 1000))
     restored.agent.stop(final_session=False)
+
+
+def test_offline_status_then_reconnection(server: ServerThread, till: SyncTill) -> None:
+    till.sell(("BAG", 1000))
+    till.agent.sync_once()
+    server.stop()
+    till.sell(("VIN", 1000))
+    with pytest.raises(SyncUnavailable):
+        till.agent.sync_once()
+    status = till.agent.sync_status()
+    assert status.link is SyncLink.OFFLINE
+    assert status.offline_since
+    assert status.pending >= 1
+    server.start()
+    assert till.agent.sync_once().pending == 0
+    assert till.agent.sync_status().link is SyncLink.ONLINE
+
+
+def test_a_sale_wakes_the_agent_thread(server: ServerThread, till: SyncTill) -> None:
+    till.agent.interval_s = 3600  # only the sale can trigger the push
+    till.fixture.till.context.listener = till.agent
+    assert till.agent.start()
+    try:
+        deadline = time.monotonic() + 30
+        while till.agent.sessions == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gseq = till.sell(("BAG", 1000))
+        while time.monotonic() < deadline:
+            if any(g == gseq for g, _ in server_journal(server, till.device_id())):
+                break
+            time.sleep(0.05)
+        assert any(g == gseq for g, _ in server_journal(server, till.device_id()))
+    finally:
+        till.agent.stop(final_session=False)
+
+
+def test_one_agent_per_data_directory(till: SyncTill) -> None:
+    first = DataDirLock(till.fixture.data_dir)
+    assert first.acquire()
+    try:
+        assert not till.agent.start()  # another holder: this agent stays off
+        assert not DataDirLock(till.fixture.data_dir).acquire()
+    finally:
+        first.release()
+    assert till.agent.start()
+    till.agent.stop(final_session=False)
+
+
+def test_demo_embedded_server_enrols_and_syncs(tmp_path: Path) -> None:
+    fixture = make_sync_till(tmp_path / "demo")
+    try:
+        runtime = start_sync(fixture.till, demo=True, interval_s=3600)
+        assert runtime.server is not None
+        assert runtime.agent is not None
+        report = runtime.agent.sync_once()
+        assert report.pending == 0
+        first_url = runtime.server.base_url
+        with fixture.till.context.uow() as w:
+            device = w.sync.state().device_id  # type: ignore[attr-defined]
+        runtime.stop()
+        # the next start serves on another port: the same device follows it
+        runtime = start_sync(fixture.till, demo=True, interval_s=3600)
+        assert runtime.agent is not None
+        assert runtime.agent.sync_once().pending == 0
+        with fixture.till.context.uow() as w:
+            state = w.sync.state()  # type: ignore[attr-defined]
+        assert state.device_id == device
+        assert runtime.server is not None
+        assert state.server_url == runtime.server.base_url
+        assert first_url.startswith("http://127.0.0.1:")
+        runtime.stop()
+    finally:
+        fixture.till.close()
+
+
+def test_bulk_catalogue_pull_rebuilds_the_search_index(
+    server: ServerThread, till: SyncTill
+) -> None:
+    refdata.publish(
+        server.ctx,
+        "catalog",
+        [
+            (
+                f"Z{i}",
+                {
+                    "sku": f"Z{i}",
+                    "label": f"Zèbre en peluche {i}",
+                    "price_ttc_cents": 900,
+                    "vat_bp": 2000,
+                },
+            )
+            for i in range(30)
+        ],
+    )
+    till.agent._pull_limit = 7  # several pages from 0: the bulk path
+    till.agent.sync_once()
+    with till.uow() as w:
+        conn = w.sync._conn
+        triggers = conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'products_fts%'"
+        ).fetchone()
+        hits = conn.execute(
+            "SELECT COUNT(*) FROM products_fts WHERE products_fts MATCH 'zebre'"
+        ).fetchone()
+        pending = w.state.get("sync.fts_triggers")
+    assert triggers[0] == 3
+    assert hits[0] == 30
+    assert pending is None
