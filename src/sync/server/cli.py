@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sync.errors import SyncError
 from sync.protocol import utc_iso
 from sync.server import auth, db, refdata, reports
-from sync.server.context import ServerContext, system_clock
+from sync.server.context import COMMIT_DELAY_ENV, ServerContext, system_clock
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def _context(args: argparse.Namespace) -> ServerContext:
                 "The server database is not up to date: run 'caisse-server db upgrade'."
             )
         clock = system_clock
-        return ServerContext(engine, db.server_private_key(engine, utc_iso(clock())), clock)
+        key = db.server_private_key(engine, utc_iso(clock()))
+        delay = float(os.environ.get(COMMIT_DELAY_ENV) or 0)
+        return ServerContext(engine, key, clock, commit_delay_s=delay)
     except SQLAlchemyError as exc:
         raise _Unusable(f"Cannot open the server database: {exc.__class__.__name__}.") from exc
 

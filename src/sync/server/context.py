@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from sync import protocol
 from sync.server import db, schema
 
 Clock = Callable[[], datetime]
+COMMIT_DELAY_ENV = "CAISSE_SERVER_TEST_COMMIT_DELAY"
 
 
 def system_clock() -> datetime:
@@ -34,6 +36,8 @@ class ServerContext:
         rights_valid_s: how long a signed users-and-rights snapshot stays valid.
         skew_flag_s: a request's clock further than this from the server's is flagged.
         code_ttl_s: lifetime of an enrolment code.
+        commit_delay_s: test hook: seconds to wait before committing a push that wrote
+            records (from ``CAISSE_SERVER_TEST_COMMIT_DELAY``; 0 in production).
     """
 
     engine: Engine
@@ -42,6 +46,7 @@ class ServerContext:
     rights_valid_s: int = 7 * 86400
     skew_flag_s: int = 120
     code_ttl_s: int = 600
+    commit_delay_s: float = 0.0
     jwk: dict[str, str] = field(init=False)
     kid: str = field(init=False)
 
@@ -53,7 +58,9 @@ class ServerContext:
     def open(cls, url: str, clock: Clock = system_clock) -> ServerContext:
         """Open the database at `url` (already migrated) and load or create the server key."""
         engine = db.make_engine(url)
-        return cls(engine, db.server_private_key(engine, protocol.utc_iso(clock())), clock)
+        key = db.server_private_key(engine, protocol.utc_iso(clock()))
+        delay = float(os.environ.get(COMMIT_DELAY_ENV) or 0)
+        return cls(engine, key, clock, commit_delay_s=delay)
 
     def now(self) -> datetime:
         """The current time, aware, UTC."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,10 @@ def push(ctx: ServerContext, device: Device, raw: bytes) -> Ack:
             dev = conn.execute(
                 select(schema.device).where(schema.device.c.device_id == device.device_id)
             ).one()
+            if new and ctx.commit_delay_s > 0:
+                # note: test hook (sync.md §5.1, F7): a window to SIGKILL the server between
+                # the writes and the COMMIT
+                time.sleep(ctx.commit_delay_s)
     if refusal is not None:
         raise refusal
     flags.extend(_flags_of_batch(ctx, device.device_id, new))
