@@ -64,13 +64,13 @@ def _serve(url: str, delay: float) -> tuple[subprocess.Popen[bytes], str]:
 def _in_transaction(ctx: ServerContext, db_url: str) -> bool:
     """Whether the server holds the ingest transaction open (writes done, no COMMIT yet)."""
     if ctx.engine.dialect.name == "sqlite":
-        conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
+        lite = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            lite.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
             return True
         finally:
-            conn.close()
+            lite.close()
         return False
     schema_name = db_url.rsplit("%3D", 1)[1]
     with ctx.engine.connect() as conn:
