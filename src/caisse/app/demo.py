@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import random
+import shutil
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from caisse.app.bootstrap import KeyStoreGenerator, open_till
@@ -157,6 +161,45 @@ _FAMILIES: tuple[tuple[str, int, Unit, tuple[int, int], tuple[str, ...], tuple[s
 )
 
 
+PICTURES_DIR = Path(__file__).resolve().parents[3] / "resources" / "pictures"
+"""The demo's product pictures (one per family), copied into the till's pictures folder."""
+
+_PICTURES = {
+    "Boulangerie": "boulangerie.png",
+    "Épicerie au poids": "epicerie.png",
+    "Vins et spiritueux": "vins.png",
+    "Livres": "livres.png",
+    "Jouets": "jouets.png",
+    "Papeterie": "papeterie.png",
+    "Traiteur": "traiteur.png",
+}
+
+
+def install_pictures(settings: Settings) -> int:
+    """Give every other demo article its family's picture; returns how many got one.
+
+    The other half keep plain tiles, as articles without a picture do in a real shop. A
+    picture the shop already set is left alone.
+    """
+    if not PICTURES_DIR.is_dir():
+        return 0
+    target = settings.data_dir / "pictures"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in _PICTURES.values():
+        shutil.copyfile(PICTURES_DIR / name, target / name)
+    # note: the picture is catalogue data outside the sale path and the Product the journal
+    # copies, so the demo sets it in the table directly.
+    with closing(sqlite3.connect(settings.db_path)) as conn, conn:
+        changed = 0
+        for category, name in _PICTURES.items():
+            changed += conn.execute(
+                "UPDATE products SET picture = ? "
+                "WHERE category = ? AND picture IS NULL AND rowid % 2 = 0",
+                (name, category),
+            ).rowcount
+    return changed
+
+
 def _ean13(body12: str) -> str:
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
     return body12 + str((10 - total % 10) % 10)
@@ -227,12 +270,14 @@ def create_demo(settings: Settings, products: int = 2000) -> dict[str, Any]:
         with till.context.uow() as uow:
             count = uow.catalog.upsert_many(demo_products(products))
             uow.commit()
+        pictures = install_pictures(settings)
     finally:
         till.close()
     return {
         "data": str(settings.data_dir),
         "till": "TILL01",
         "products": count,
+        "pictures": pictures,
         "operators": "admin/0000, marie/1234 (caissière), paul/5678 (responsable), audit/9999",
         "new": not activated,
     }
