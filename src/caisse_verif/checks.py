@@ -57,6 +57,8 @@ Check ids (stable: tests, the JSON report and the auditor's manual use them):
                     differs; or the ZIP holds a file the manifest does not list
 ``archive.chain``   the previous archive (``--previous``) is not the one whose manifest hash
                     this manifest names, or contiguous ranges do not chain
+``purge.mismatch``  a purged journal (``--archive``): a record the database kept in the
+                    purged range differs from the archive's, or is not in the archives
 ==================  ==========================================================================
 
 ``projection.mismatch`` (sale tables versus bodies) is checked by `caisse_verif.sources`,
@@ -162,6 +164,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "archive.jws": ("signature du manifeste invalide", "invalid manifest signature"),
     "archive.file": ("fichier d'archive altéré ou absent", "archive file altered or missing"),
     "archive.chain": ("chaînage des archives rompu", "broken archive chain"),
+    "purge.mismatch": (
+        "enregistrement conservé différent de l'archive",
+        "kept record differs from the archive",
+    ),
 }
 """Every check id with a short French and English title."""
 

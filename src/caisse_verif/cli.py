@@ -23,10 +23,11 @@ previous archive.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -42,7 +43,9 @@ from caisse_verif.archive import (
 )
 from caisse_verif.checks import Anchor, Anomaly, Report, verify_records
 from caisse_verif.errors import CoreGrammarError, KeyFormatError, SourceError
+from caisse_verif.purged import Merge, OpenedArchive, chain_anomalies, need_archives, purged_through
 from caisse_verif.record import (
+    Core,
     b64u,
     iso_from_ts_token,
     jwk_thumbprint,
@@ -126,6 +129,15 @@ def _build_parser(lang: str) -> _Parser:
         help="archive précédente de la même caisse (contrôle du chaînage des archives)"
         if fr
         else "the same till's previous archive (checks the archive chain)",
+    )
+    parser.add_argument(
+        "--archive",
+        metavar="ARCHIVE.zip",
+        action="append",
+        default=[],
+        help="archive des enregistrements purgés du journal (à répéter, dans l'ordre)"
+        if fr
+        else "an archive of the journal's purged records (repeat it, oldest first)",
     )
     parser.add_argument("--json", action="store_true", help="rapport JSON" if fr else "JSON report")
     parser.add_argument(
@@ -244,11 +256,38 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
         anchor = read_anchor(Path(args.anchor))
     else:
         anchor = anchor_beside(path) if fmt == "sqlite" else None
+    through = 0
     if fmt == "sqlite":
-        connect_read_only(path).close()  # fail early, with one sentence, on a non-journal
+        conn = connect_read_only(path)  # fail early, with one sentence, on a non-journal
+        try:
+            through = purged_through(conn)
+        finally:
+            conn.close()
         records = iter_sqlite_records(path)
     else:
         records = iter_jsonl_records(path)
+    if through and not args.archive:
+        raise need_archives(path, through)
+    stack = contextlib.ExitStack()
+    merge: Merge | None = None
+    chain: list[Anomaly] = []
+    if args.archive:
+        opened = []
+        for name in args.archive:
+            archive_path = Path(name)
+            if detect_format(archive_path) != "zip":
+                raise SourceError(
+                    f"{archive_path} n'est pas une archive ZIP.",
+                    f"{archive_path} is not a ZIP archive.",
+                )
+            zf = stack.enter_context(open_archive(archive_path))
+            opened.append(
+                OpenedArchive(archive_path, zf, check_archive(zf, _verify_jws, stream_journal=True))
+            )
+        opened.sort(key=lambda a: a.gseq_from)
+        chain = chain_anomalies(opened)
+        merge = Merge(opened)
+        records = merge.records(iter(records))
 
     checkers: list[es256.ParallelSignatureChecker] = []
 
@@ -258,6 +297,19 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
         return checker
 
     projections = ProjectionCheck(path) if fmt == "sqlite" else None
+    observer: Callable[[Core, dict[str, Any] | None], None] | None = (
+        projections.observe if projections is not None else None
+    )
+    if projections is not None and merge is not None:
+        observe, merged = projections.observe, merge
+
+        def observe_kept(core: Core, body: dict[str, Any] | None) -> None:
+            # note: the projections of purged records were deleted with them
+            if merged.observes(core.gseq):
+                observe(core, body)
+
+        observer = observe_kept
+
     try:
         report = verify_records(
             records,
@@ -265,15 +317,18 @@ def _run_journal(args: argparse.Namespace, lang: str) -> int:
             public_key_kid=jwk_thumbprint(jwk) if jwk is not None else None,
             anchor=anchor,
             signature_checker_for_jwk=checker_for if jwk is None else None,
-            body_observer=projections.observe if projections is not None else None,
+            body_observer=observer,
         )
         if projections is not None and (extra := projections.finish()):
             report = _with_anomalies(report, extra)
+        if merge is not None:
+            report = _with_anomalies(report, chain + merge.anomalies)
     finally:
         for checker in checkers:
             checker.close()
         if projections is not None:
             projections.close()
+        stack.close()
     if report.ok and report.records == 0:
         raise SourceError(
             f"{path} ne contient aucun enregistrement de journal.",

@@ -18,6 +18,7 @@ from typing import Any
 
 from caisse.app.bench_ui import register_ui_bench
 from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
+from caisse.app.purge_cli import register_archive_commands
 from caisse.app.reports_cli import (
     add_pdf_option,
     emit_closures,
@@ -1213,6 +1214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.zip")
     p.add_argument("--operator", help="who exports (right: audit); recorded in the manifest")
     p.add_argument("--pin", help=f"operator PIN (or {PIN_ENV})")
+    register_archive_commands(asub, add)
 
     key = sub.add_parser("key", help="the till key")
     ksub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")

@@ -362,6 +362,14 @@ class ReceiptEmailQueue(Protocol):
         ...
 
 
+class PurgeStore(Protocol):
+    """Removes purged journal rows and their projections (`caisse.services.purge`)."""
+
+    def delete_records(self, gseqs: Sequence[int]) -> int:
+        """Delete those journal rows and every projection row that refers to them."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction (BEGIN IMMEDIATE) across every repository."""
 
@@ -400,6 +408,9 @@ class UnitOfWork(Protocol):
 
     @property
     def receipt_emails(self) -> ReceiptEmailQueue: ...
+
+    @property
+    def purge(self) -> PurgeStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from caisse.services.ports import TillIdentity
 from caisse.storage.open_tickets import SqlOpenTicketStore, SqlReceiptEmailQueue
+from caisse.storage.purge_store import SqlPurgeStore
 from caisse.storage.repositories import (
     SqlAppState,
     SqlArchiveStore,
@@ -115,6 +116,11 @@ class SqlUnitOfWork:
     @property
     def receipt_emails(self) -> SqlReceiptEmailQueue:
         return self._receipt_emails
+
+    @property
+    def purge(self) -> SqlPurgeStore:
+        """Deletion of purged records (the purge use case only)."""
+        return SqlPurgeStore(self._conn)
 
     @property
     def sync(self) -> SqlSyncStore:
