@@ -158,3 +158,18 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
         process.terminate()
         _, err = process.communicate(timeout=30)
     assert b"Traceback" not in err
+
+
+def test_users_import_publishes_the_signed_rights(
+    capsys: pytest.CaptureFixture[str], live: LiveServer, db_url: str, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("id,name,role,pin_hash\nmarie,Marie,cashier,h1\npaul,Paul,manager,h2\n")
+    args = ("users", "import", "--database-url", db_url, "--store", "S1", "--json")
+    assert _run(capsys, *args, str(users))[:2] == (0, {"published": 2})
+    users.write_text("id,name,role\nmarie,Marie,manager\n")
+    assert _run(capsys, *args, "--replace", str(users))[:2] == (0, {"published": 2})
+    page = live.enrolled().pull("users:S1", 0)
+    assert [(i.id, i.deleted) for i in page.items] == [("marie", False), ("paul", True)]
+    assert page.snapshot is not None
+    assert page.snapshot.payload["users"] == [{"id": "marie", "name": "Marie", "role": "manager"}]

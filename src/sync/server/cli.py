@@ -126,6 +126,18 @@ def _catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_import(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    try:
+        count = refdata.import_users_csv(ctx, args.store, Path(args.file), replace=args.replace)
+    except OSError as exc:
+        raise _Unusable(f"Cannot read {args.file}: {exc.strerror}.") from exc
+    except ValueError as exc:
+        raise _Unusable(f"{args.file}: {exc}.") from exc
+    _out({"published": count}, args.json)
+    return 0
+
+
 def _stats(args: argparse.Namespace) -> int:
     _out(reports.stats(_context(args)), args.json)
     return 0
@@ -228,6 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", action="store_true", help="products absent from the file are deleted"
     )
     imp.set_defaults(run=_catalog_import)
+
+    users = sub.add_parser("users", help="users and rights of a store")
+    usersub = users.add_subparsers(dest="users_command", required=True)
+    uimp = usersub.add_parser(
+        "import",
+        parents=[common],
+        help="publish users from a CSV (id, name, role; other columns travel as is)",
+    )
+    uimp.add_argument("--store", required=True)
+    uimp.add_argument("file")
+    uimp.add_argument(
+        "--replace", action="store_true", help="users absent from the file are deleted"
+    )
+    uimp.set_defaults(run=_users_import)
 
     st = sub.add_parser("stats", parents=[common], help="per device and per store figures")
     st.set_defaults(run=_stats)

@@ -110,6 +110,40 @@ def import_catalog_csv(ctx: ServerContext, path: Path, *, replace: bool = False)
     return len(changes)
 
 
+def import_users_csv(
+    ctx: ServerContext, store_id: str, path: Path, *, replace: bool = False
+) -> int:
+    """Publish a store's users and rights from a CSV file.
+
+    Columns ``id``, ``name`` and ``role``; any other column (a PIN hash...) travels as is.
+    With `replace`, users absent from the file are deleted.
+
+    Raises:
+        ValueError: a missing column or an empty id (the message names the line).
+    """
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    missing = [c for c in ("id", "name", "role") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(missing)}")
+    changes: list[tuple[str, dict[str, Any] | None]] = []
+    for number, row in enumerate(reader, start=2):
+        user_id = (row.get("id") or "").strip()
+        if not user_id:
+            raise ValueError(f"line {number}: empty id")
+        changes.append((user_id, {k: (v or "").strip() for k, v in row.items() if k != "id"}))
+    scope = f"users:{store_id}"
+    if replace:
+        r = schema.ref_item
+        seen = {user_id for user_id, _ in changes}
+        with ctx.engine.connect() as conn:
+            live = conn.execute(
+                select(r.c.item_id).where(and_(r.c.scope == scope, r.c.deleted.is_(False)))
+            ).scalars()
+            changes.extend((user_id, None) for user_id in live if user_id not in seen)
+    publish(ctx, scope, changes)
+    return len(changes)
+
+
 def compact(ctx: ServerContext, scope: str, below_version: int) -> int:
     """Forget the scope's tombstones older than `below_version`; older cursors will reset.
 
