@@ -234,6 +234,7 @@ class SyncClient:
             request.headers.update(
                 protocol.sign_request(self._key, keyid, method, raw_path, query, body, created)
             )
+            request.headers[protocol.OFFSET_HEADER] = str(round(self.offset_s))
         try:
             response = self._http.send(request)
             content = response.read()

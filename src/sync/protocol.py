@@ -42,6 +42,11 @@ PROTOCOL_VERSION: Final = 1
 """The version this code speaks; bodies carry it as ``"v"``."""
 
 VERSION_HEADER: Final = "Caisse-Protocol"
+OFFSET_HEADER: Final = "Caisse-Clock-Offset"
+"""Seconds the client adds to its own clock to sign (the offset it learnt from the server).
+
+Not covered by the signature: it only feeds the server's clock-skew flag (sync.md §3.4).
+"""
 MAX_BATCH_RECORDS: Final = 500
 """Most fiscal records in one push (a longer batch gets 413)."""
 MAX_BODY_BYTES: Final = 1_048_576

@@ -146,6 +146,7 @@ def test_the_client_learns_the_server_offset_and_retries(
         late.close()
     assert ack.acked_gseq > 0
     assert abs(late.offset_s + 2 * 86400) < 60
+    assert [f["code"] for f in ack.flags] == ["clock_skew"]  # F11: accepted, and flagged
 
 
 def test_an_unknown_device_is_refused(raw: Raw, till: TillFixture) -> None:

@@ -170,7 +170,22 @@ def authenticate(
     now = ctx.now_unix()
     protocol.verify_request(signed, public_key, method, path, query, raw, now)
     _remember_nonce(ctx, signed.keyid, signed.nonce, signed.created, now)
-    return Device(row.device_id, row.store_id, row.till_id, row.status, now - signed.created)
+    return Device(
+        row.device_id, row.store_id, row.till_id, row.status, _skew(headers, now, signed.created)
+    )
+
+
+def _skew(headers: Mapping[str, str], now: int, created: int) -> int:
+    """Server time minus the till's own clock, in seconds.
+
+    The offset header undoes the correction the client applied to sign within the window.
+    """
+    offset = headers.get(protocol.OFFSET_HEADER, "0")
+    try:
+        value = int(offset)
+    except ValueError:
+        value = 0
+    return now - created + max(-(2**40), min(2**40, value))
 
 
 _KEYS: dict[str, Any] = {}
