@@ -146,3 +146,15 @@ def test_a_store_closure_lists_the_tills_z_and_is_signed(
     ]
     assert reports.consolidate_store_day(live.ctx, "S1", "2026-03-15") == closure
     assert reports.verify_device(live.ctx, client.device_id).report.ok
+
+
+def test_a_sale_by_a_revoked_user_is_accepted_and_flagged(
+    live: LiveServer, till: TillFixture
+) -> None:
+    refdata.publish(live.ctx, "users:S1", [("marie", {"name": "Marie", "role": "cashier"})])
+    refdata.publish(live.ctx, "users:S1", [("marie", None)])
+    sell(till, ("BAG", 1000))
+    records = wire_records(till.data_dir)
+    ack = live.enrolled().push(records)
+    assert ack.acked_gseq == records[-1].gseq
+    assert ("revoked_user", records[-1].gseq) in [(f["code"], f["gseq"]) for f in ack.flags]

@@ -349,7 +349,61 @@ def _flag_business(
                     f"({body['business_date']}).",
                 )
             )
+    flags.extend(_user_flags(conn, device, bodies))
     _store_flags(ctx, conn, device.device_id, flags)
+
+
+def _user_flags(
+    conn: Connection, device: Device, bodies: list[tuple[Core, dict[str, Any] | None]]
+) -> list[Flag]:
+    """Sales by a user the server revoked (or never knew) are accepted and flagged."""
+    operators: dict[int, str] = {}
+    for core, body in bodies:
+        operator = body.get("operator") if body is not None and core.kind in "TFP" else None
+        if isinstance(operator, dict) and isinstance(operator.get("id"), str):
+            operators[core.gseq] = operator["id"]
+    if not operators:
+        return []
+    r = schema.ref_item
+    known = dict(
+        conn.execute(
+            select(r.c.item_id, r.c.deleted).where(
+                and_(
+                    r.c.scope == f"users:{device.store_id}",
+                    r.c.item_id.in_(sorted(set(operators.values()))),
+                )
+            )
+        ).all()
+    )
+    managed = (
+        known
+        or conn.execute(
+            select(r.c.item_id).where(r.c.scope == f"users:{device.store_id}").limit(1)
+        ).first()
+    )
+    if not managed:
+        return []  # note: this store's users are not managed centrally
+    flags: list[Flag] = []
+    for gseq, user in sorted(operators.items()):
+        if user not in known:
+            flags.append(
+                Flag(
+                    gseq,
+                    "unknown_user",
+                    f"Opérateur {user} inconnu du serveur.",
+                    f"Operator {user} is unknown to the server.",
+                )
+            )
+        elif known[user]:
+            flags.append(
+                Flag(
+                    gseq,
+                    "revoked_user",
+                    f"Opérateur {user} révoqué sur le serveur.",
+                    f"Operator {user} was revoked on the server.",
+                )
+            )
+    return flags
 
 
 def _quarantine(
