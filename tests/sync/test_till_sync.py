@@ -11,9 +11,11 @@ import pytest
 
 from caisse.app.sync_agent import RIGHTS_SNAPSHOT_KEY, DataDirLock, SyncStopped
 from caisse.app.sync_runtime import start_sync
+from caisse.domain.errors import UserFacingError
 from caisse.services.device_status import SyncLink
 from caisse.services.errors import TillBlocked
 from caisse.services.jet import Jet
+from caisse.services.operators import hash_pin
 from sync.errors import SyncUnavailable
 from sync.server import refdata
 from tests.sync.till_harness import (
@@ -245,3 +247,36 @@ def test_bulk_catalogue_pull_rebuilds_the_search_index(
     assert triggers[0] == 3
     assert hits[0] == 30
     assert pending is None
+
+
+def test_users_pulled_can_sign_in_and_revocations_arrive(
+    server: ServerThread, till: SyncTill
+) -> None:
+    refdata.publish(
+        server.ctx,
+        "users:S1",
+        [("lea", {"name": "Léa", "role": "cashier", "pin_hash": hash_pin("4321")})],
+    )
+    till.agent.sync_once()
+    session = till.fixture.till.operators.authenticate("lea", "4321")
+    assert session.role.value == "cashier"
+    refdata.publish(server.ctx, "users:S1", [("lea", None)])
+    till.agent.sync_once()
+    with pytest.raises(UserFacingError):
+        till.fixture.till.operators.authenticate("lea", "4321")
+
+
+def test_offline_period_is_bracketed_by_jet_120_and_121(
+    server: ServerThread, till: SyncTill
+) -> None:
+    till.agent.offline_jet_after_s = 0
+    till.agent.sync_once()
+    server.stop()
+    till.sell(("BAG", 1000))
+    till.agent._one_round()  # fails: the link is down
+    server.start()
+    till.agent._one_round()  # reconnection
+    with till.uow() as w:
+        codes = [json.loads(e.body)["code"] for e in w.journal.iter_from(1) if e.kind == "J"]
+    assert int(Jet.OFFLINE_START) in codes
+    assert codes.index(int(Jet.OFFLINE_END)) > codes.index(int(Jet.OFFLINE_START))

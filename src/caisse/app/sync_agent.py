@@ -317,6 +317,10 @@ class SyncAgent:
         self._thread: threading.Thread | None = None
         self.failures = 0
         self.sessions = 0
+        self.offline_jet_after_s = 300.0
+        """JET 120 (offline) is written once the link has been down this long."""
+        self._offline_since_mono: float | None = None
+        self._offline_logged = False
         # what the status bar reads, without I/O
         self._online: bool | None = None
         self._last_ok: datetime | None = None
@@ -413,6 +417,7 @@ class SyncAgent:
         except SyncUnavailable as exc:
             self.failures += 1
             logger.info("sync failed (%d in a row): %s", self.failures, exc.en)
+            self._offline_event()
             return self.backoff(self.failures)
         except (SyncStopped, NotEnrolled) as exc:
             logger.warning("sync stopped: %s", exc.en)
@@ -420,9 +425,40 @@ class SyncAgent:
         except Exception:  # the sync loop must survive anything (architecture.md §3.3)
             self.failures += 1
             logger.exception("sync session failed")
+            self._offline_event()
             return self.backoff(self.failures)
         self.failures = 0
+        self._online_event()
         return self.interval_s
+
+    def _offline_event(self) -> None:
+        """JET 120 once the link has been down for `offline_jet_after_s` (nf525.md §6.9)."""
+        now = time.monotonic()
+        if self._offline_since_mono is None:
+            self._offline_since_mono = now
+        if self._offline_logged or now - self._offline_since_mono < self.offline_jet_after_s:
+            return
+        self._offline_logged = True
+        last = self._last_ok.strftime("%Y-%m-%dT%H:%M:%SZ") if self._last_ok else None
+        self._jet(Jet.OFFLINE_START, {"records_queued": self.pending, "last_contact": last})
+
+    def _online_event(self) -> None:
+        """JET 121 at the reconnection that ends a period recorded by JET 120."""
+        self._offline_since_mono = None
+        if self._offline_logged:
+            self._offline_logged = False
+            self._jet(Jet.OFFLINE_END, {"records_queued": self.pending})
+
+    def _jet(self, code: Jet, detail: dict[str, Any]) -> None:
+        try:
+            self._context.log_event(code, detail, clamp_clock=True)
+        except Exception:  # note: a JET that cannot be written must not stop the sync loop
+            logger.exception("JET %d not recorded", int(code))
+
+    @property
+    def pending(self) -> int:
+        """Records written and not yet acknowledged, as last known."""
+        return max(0, self._head - self._acked)
 
     def backoff(self, failures: int) -> float:
         """Exponential backoff with equal jitter, capped."""

@@ -152,6 +152,9 @@ class _ServerProcess:
                 url,
                 "--port",
                 str(self.port),
+                # note: PostgreSQL takes several server processes (SQLite: one writer)
+                "--workers",
+                "2" if url.startswith("postgresql") else "1",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -60,6 +60,10 @@ class OutgoingRecord:
     token_sha256: str
 
 
+_FALSE = frozenset({"0", "false", "no", "non", "none"})
+_ROLES = frozenset({"cashier", "manager", "admin", "auditor"})
+"""The roles of caisse.services.operators.Role; an unknown one gets the least rights."""
+
 _UPSERT_PRODUCT = (
     "INSERT INTO products (sku, ean, plu, label, price_ttc_cents, vat_bp, category, unit, active) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT(sku) DO UPDATE SET ean = excluded.ean, "
@@ -300,7 +304,7 @@ class SqlSyncStore:
         n = 0
         for item in items:
             data = item.data or {}
-            if item.deleted or data.get("active") is False:
+            if item.deleted or str(data.get("active", "1")).strip().lower() in _FALSE:
                 self._conn.execute("UPDATE operators SET active = 0 WHERE id = ?", (item.id,))
                 n += 1
                 continue
@@ -315,7 +319,7 @@ class SqlSyncStore:
                 (
                     item.id,
                     str(data.get("name", item.id)),
-                    str(data.get("role", "cashier")),
+                    role if (role := str(data.get("role", ""))) in _ROLES else "cashier",
                     str(pin_hash) if pin_hash else "",
                     pin_hash if pin_hash else None,
                 ),
