@@ -4,7 +4,7 @@ While the field is empty the category tabs and their tiles show; typing replaces
 the search results. A tapped tile is handed to the sale screen, which adds it exactly as if
 its sku had been scanned (so weighed products go to the scale like a scanned one).
 
-Object names: ``catalogue.panel``, plus those of `caisse.ui.product_grid` and
+Object names: ``catalogue.panel``, ``catalogue.stack``, plus those of `caisse.ui.product_grid` and
 `caisse.ui.search_panel`.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from caisse.domain.errors import UnknownProduct
 from caisse.ui.ports import Catalogue
@@ -22,6 +22,8 @@ from caisse.ui.search_panel import SearchPanel
 from caisse.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
+
+MIN_WIDTH = 220
 
 
 def unknown_code_of(exc: BaseException) -> str | None:
@@ -42,6 +44,7 @@ class CataloguePanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("catalogue.panel")
+        self.setMinimumWidth(MIN_WIDTH)
         self.setStyleSheet(TILE_STYLE)
         self.search = SearchPanel(catalogue, tasks)
         self.browser = CategoryBrowser(catalogue, tasks)
@@ -49,12 +52,15 @@ class CataloguePanel(QWidget):
             source.product_did_choose.connect(self.product_did_choose)
             source.task_did_fail.connect(self.task_did_fail)
         self.search.searching_did_change.connect(self._on_search_searching_did_change)
-        self._column = QVBoxLayout(self)
-        self._column.setContentsMargins(0, 0, 0, 0)
-        self._column.setSpacing(6)
-        self._column.addWidget(self.search, 1)
-        self._column.addWidget(self.browser, 1)
-        self._on_search_searching_did_change(False)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("catalogue.stack")
+        self.stack.addWidget(self.browser)
+        self.stack.addWidget(self.search.results)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(self.search)
+        column.addWidget(self.stack, 1)
 
     def start(self) -> None:
         """Load (or refresh) the categories; called when an operator starts selling."""
@@ -64,7 +70,4 @@ class CataloguePanel(QWidget):
         self.search.search_for(text)
 
     def _on_search_searching_did_change(self, searching: bool) -> None:
-        self.browser.setVisible(not searching)
-        # note: while not searching only the field row shows; the browser takes the height.
-        self._column.setStretch(0, 1 if searching else 0)
-        self._column.setStretch(1, 0 if searching else 1)
+        self.stack.setCurrentWidget(self.search.results if searching else self.browser)

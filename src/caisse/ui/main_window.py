@@ -31,7 +31,8 @@ Object names of every interactive widget of the till (the screens list theirs to
   ``sale.training_banner``, ``sale.status``;
 - catalogue (`caisse.ui.catalogue_panel`, `caisse.ui.search_panel`, `caisse.ui.product_grid`):
   ``catalogue.panel``, ``catalogue.search`` (search field), ``catalogue.search_clear``,
-  ``catalogue.search_status``, ``catalogue.search.tile.<i>``, ``catalogue.browser``,
+  ``catalogue.stack``, ``catalogue.search_results``, ``catalogue.search_status``,
+  ``catalogue.search.tile.<i>``, ``catalogue.browser``,
   ``catalogue.categories`` (tab bar), ``catalogue.grid.tile.<i>`` (tiles carry a ``sku``
   property), ``catalogue.page_prev``, ``catalogue.page_next``, ``catalogue.page``;
   unknown code: ``sale.unknown_code``, ``sale.unknown_code.text``,

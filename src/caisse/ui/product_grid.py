@@ -37,10 +37,10 @@ from caisse.ui.theme import INK, KEY, KEY_DOWN, LINE, TOUCH_MIN_PX, touch_button
 
 logger = logging.getLogger(__name__)
 
-TILE_MIN_WIDTH = 120
+TILE_MIN_WIDTH = 100
 TILE_MIN_HEIGHT = 84
 ICON_PX = 40
-LABEL_LINE_CHARS = 18
+LABEL_LINE_CHARS = 14
 GRID_COLUMNS = 2
 GRID_ROWS = 5
 ICON_CACHE_SIZE = 256
@@ -69,6 +69,15 @@ QTabBar::tab {{
 QTabBar::tab:selected {{
     background: {INK};
     color: #ffffff;
+}}
+QTabBar::scroller {{
+    width: {2 * TOUCH_MIN_PX}px;
+}}
+QTabBar QToolButton {{
+    min-width: {TOUCH_MIN_PX - 8}px;
+    min-height: {TOUCH_MIN_PX - 8}px;
+    background: {KEY};
+    border: 2px solid {LINE};
 }}
 """
 
@@ -234,9 +243,15 @@ class CategoryBrowser(QWidget):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.grid = TileGrid("catalogue.grid.tile")
         self.grid.product_did_choose.connect(self.product_did_choose)
-        self.prev_button = touch_button(tr("◀ Précédents"), "catalogue.page_prev")
+        # note: arrows only, so that the buttons fit a narrow column; the words stay for
+        # screen readers and tooltips.
+        self.prev_button = touch_button("◀", "catalogue.page_prev")
+        self.prev_button.setAccessibleName(tr("◀ Précédents"))
+        self.prev_button.setToolTip(tr("◀ Précédents"))
         self.prev_button.clicked.connect(lambda: self._load(self._page - 1))
-        self.next_button = touch_button(tr("Suivants ▶"), "catalogue.page_next")
+        self.next_button = touch_button("▶", "catalogue.page_next")
+        self.next_button.setAccessibleName(tr("Suivants ▶"))
+        self.next_button.setToolTip(tr("Suivants ▶"))
         self.next_button.clicked.connect(lambda: self._load(self._page + 1))
         self.page_label = QLabel("")
         self.page_label.setObjectName("catalogue.page")

@@ -738,7 +738,9 @@ class SaleScreen(QWidget):
     def attach_catalogue(self, panel: CataloguePanel) -> None:
         """Show the catalogue (search, category tabs, tiles) between ticket and payment."""
         self.catalogue_panel = panel
-        self._columns.insertWidget(1, panel, 1)
+        # note: the ticket keeps the larger share: its labels and totals must stay readable.
+        self._columns.insertWidget(1, panel, 2)
+        self._columns.setStretch(0, 3)
         panel.product_did_choose.connect(self._on_catalogue_product_did_choose)
         panel.task_did_fail.connect(self._on_task_failed)
 

@@ -6,8 +6,8 @@ back the latest text is asked for if it changed. An answer for older text is nev
 the tiles always show the latest keystroke's results.
 
 Object names: ``catalogue.search_panel``, ``catalogue.search`` (the field),
-``catalogue.search_clear``, ``catalogue.search_status``, ``catalogue.search.tile.0`` …
-(result tiles, like the grid's), ``sale.unknown_code`` (the notice),
+``catalogue.search_clear``, ``catalogue.search_results``, ``catalogue.search_status``,
+``catalogue.search.tile.0`` … (result tiles, like the grid's), ``sale.unknown_code``,
 ``sale.unknown_code.text``, ``sale.unknown_code.search``.
 """
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 class SearchPanel(QWidget):
-    """The search field and its result tiles (hidden while the field is empty)."""
+    """The search field, and its result tiles (`results`, placed by the catalogue panel)."""
 
     product_did_choose = Signal(object)
     results_did_show = Signal(object)  # the SearchResult drawn
@@ -64,20 +64,19 @@ class SearchPanel(QWidget):
         self.grid = TileGrid("catalogue.search.tile")
         self.grid.product_did_choose.connect(self.product_did_choose)
 
-        row = QHBoxLayout()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.field, 1)
         row.addWidget(self.clear_button)
+        # note: the results are placed by the catalogue panel, in a stack with the category
+        # tiles: switching pages of a stack keeps the window's layout as it is, where showing
+        # and hiding widgets relayouts the whole sale screen on the first keystroke.
         self.results = QWidget()
+        self.results.setObjectName("catalogue.search_results")
         results = QVBoxLayout(self.results)
         results.setContentsMargins(0, 0, 0, 0)
         results.addWidget(self.status)
         results.addWidget(self.grid, 1)
-        self.results.setVisible(False)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
-        column.addLayout(row)
-        column.addWidget(self.results, 1)
 
     @property
     def searching(self) -> bool:
@@ -99,11 +98,9 @@ class SearchPanel(QWidget):
             self.result = None
             self.grid.show_hits(())
             self.status.setText("")
-            self.results.setVisible(False)
         elif not self._in_flight:
             self._submit()
         if self.searching != was_searching:
-            self.results.setVisible(self.searching)
             self.searching_did_change.emit(self.searching)
 
     def _submit(self) -> None:
