@@ -2,8 +2,9 @@
 
 SQLite files are opened read-only (``mode=ro``) and read in gseq order with ``fetchmany``, so a
 journal of any size streams in bounded memory. The projection check (nf525.md R16) compares the
-``sales``, ``sale_lines`` and ``sale_payments`` tables, when they exist, with the T and X bodies
-(check id ``projection.mismatch``).
+``sales``, ``sale_lines`` and ``sale_payments`` tables, when they exist, with the T and X bodies,
+and the ``cash_movements``, ``cash_sessions`` and ``closures`` tables with the P, Z, M and Y
+bodies (check id ``projection.mismatch``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from caisse_verif.checks import Anchor, Anomaly
-from caisse_verif.errors import SourceError
-from caisse_verif.record import Core, StoredRecord, ticket_number
+from caisse_verif.errors import CoreGrammarError, SourceError
+from caisse_verif.record import Core, StoredRecord, parse_core, ticket_number
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ def anchor_beside(db_path: Path) -> Anchor | None:
 
 
 def check_projections(path: Path, *, fetch_size: int = _FETCH) -> list[Anomaly]:
-    """Compare the sale projections with the T and X journal bodies (nf525.md R16).
+    """Compare the projections with the T, X, P, Z, M and Y journal bodies (nf525.md R16).
 
     A pass of its own over the journal; the command line uses `ProjectionCheck` as the
     verifier's body observer instead, to read and parse each body once.
@@ -306,6 +307,12 @@ def check_projections(path: Path, *, fetch_size: int = _FETCH) -> list[Anomaly]:
                         check.observe_record(
                             gseq, fields[1], fields[3], int(fields[4]), _lenient_body(body)
                         )
+                    elif len(fields) == 7 and fields[3] in ("P", "Z", "M", "Y"):
+                        try:
+                            parsed = parse_core(_text(core))
+                        except CoreGrammarError:
+                            continue  # the verifier's core.grammar reports it
+                        check.observe(parsed, _lenient_body(body))
             except sqlite3.Error as exc:
                 raise _unreadable(path, str(exc)) from exc
         return check.finish()
@@ -350,6 +357,7 @@ class ProjectionCheck:
                 )
             }
             self.enabled = {"sales", "sale_lines", "sale_payments"} <= tables
+            self._cash = _CashAndClosures(self.connection, tables)
             self._streams = (
                 [_Peek(self._grouped(sql)) for sql in (_SALES_SQL, _LINES_SQL, _PAYMENTS_SQL)]
                 if self.enabled
@@ -377,6 +385,8 @@ class ProjectionCheck:
         """
         if self.enabled and core.kind in ("T", "X"):
             self.observe_record(core.gseq, core.till, core.kind, core.kseq, body)
+        elif core.kind in ("P", "Z", "M", "Y") and body is not None:
+            self.anomalies += self._cash.observe(core, body)
 
     def observe_record(
         self, gseq: int, till: str, kind: str, kseq: int, body: Mapping[str, Any] | None
@@ -406,6 +416,7 @@ class ProjectionCheck:
             self._orphans_before(None)
         except sqlite3.Error as exc:
             raise _unreadable(self._path, str(exc)) from exc
+        self.anomalies += self._cash.finish()
         return self.anomalies
 
     def _orphans_before(self, gseq: int | None) -> None:
@@ -604,3 +615,203 @@ def _lenient_body(raw: object) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
+
+
+# ------------------------------------------------------------------ cash and closures
+
+_MOVEMENTS_SQL = (
+    "SELECT gseq, session_gseq, op, amount_cents, reason, business_date, ts_utc, operator_id"
+    " FROM cash_movements"
+)
+_SESSIONS_SQL = (
+    "SELECT opened_gseq, opened_ts, operator_id, opening_float_cents, closed_gseq,"
+    " counted_cash_cents FROM cash_sessions"
+)
+_CLOSURES_SQL = (
+    "SELECT gseq, kind, kseq, period_from, period_to, gseq_from, gseq_to, net_ttc_cents, gt,"
+    " gt_abs FROM closures"
+)
+_MOVEMENT_FIELDS = (
+    "session_gseq",
+    "op",
+    "amount_cents",
+    "reason",
+    "business_date",
+    "ts_utc",
+    "operator_id",
+)
+_CLOSURE_FIELDS = (
+    "kind",
+    "kseq",
+    "period_from",
+    "period_to",
+    "gseq_from",
+    "gseq_to",
+    "net_ttc_cents",
+    "gt",
+    "gt_abs",
+)
+
+
+class _CashAndClosures:
+    """The cash and closure projections versus the P, Z, M and Y bodies.
+
+    ``cash_movements`` holds one row per P record, ``cash_sessions`` one per session (opened
+    by a P OPEN, closed by its P COUNT), ``closures`` one per Z, M or Y. The rows are few (a
+    handful per business day), so they are read once into dictionaries and taken as the
+    records stream by; what is left at the end has no journal record.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, tables: set[str]) -> None:
+        def rows(sql: str, table: str) -> dict[int, tuple[Any, ...]]:
+            if table not in tables:
+                return {}
+            return {int(r[0]): tuple(r[1:]) for r in conn.execute(sql)}
+
+        self.movements = rows(_MOVEMENTS_SQL, "cash_movements")
+        self.sessions = rows(_SESSIONS_SQL, "cash_sessions")
+        self.closures = rows(_CLOSURES_SQL, "closures")
+        self.enabled = {"cash_movements", "cash_sessions", "closures"} & tables
+        self.seen_sessions: set[int] = set()
+
+    def observe(self, core: Core, body: Mapping[str, Any]) -> list[Anomaly]:
+        if core.kind == "P":
+            return self._payment(core, body)
+        return self._closure(core, body)
+
+    def _payment(self, core: Core, body: Mapping[str, Any]) -> list[Anomaly]:
+        out: list[Anomaly] = []
+        if "cash_movements" not in self.enabled:
+            return out
+        gseq = core.gseq
+        operator = body.get("operator")
+        session_ref = body.get("session")
+        session = session_ref.get("gseq") if isinstance(session_ref, dict) else gseq
+        count = body.get("count")
+        counted = count.get("cash_cents") if isinstance(count, dict) else None
+        expected = (
+            session,
+            body.get("op"),
+            body.get("total_cents"),
+            body.get("reason"),
+            body.get("business_date"),
+            body.get("ts_utc"),
+            operator.get("id") if isinstance(operator, dict) else None,
+        )
+        out += _compare_row(
+            gseq, "cash_movements", _MOVEMENT_FIELDS, expected, self.movements.pop(gseq, None)
+        )
+        if "cash_sessions" not in self.enabled:
+            return out
+        if body.get("op") == "OPEN":
+            self.seen_sessions.add(gseq)
+            row = self.sessions.get(gseq)
+            found = None if row is None else row[:3]
+            opened = (body.get("ts_utc"), expected[6], counted)
+            out += _compare_row(
+                gseq,
+                "cash_sessions",
+                ("opened_ts", "operator_id", "opening_float_cents"),
+                opened,
+                found,
+            )
+            if row is not None and row[3] is None:
+                self.sessions.pop(gseq)  # still open: nothing more to compare
+        elif body.get("op") == "COUNT" and isinstance(session, int):
+            row = self.sessions.pop(session, None)
+            found = None if row is None else row[3:]
+            out += _compare_row(
+                gseq, "cash_sessions", ("closed_gseq", "counted_cash_cents"), (gseq, counted), found
+            )
+        return out
+
+    def _closure(self, core: Core, body: Mapping[str, Any]) -> list[Anomaly]:
+        if "closures" not in self.enabled:
+            return []
+        period = body.get("period")
+        gt = body.get("gt")
+        period = period if isinstance(period, dict) else {}
+        gt = gt if isinstance(gt, dict) else {}
+        expected = (
+            core.kind,
+            core.kseq,
+            period.get("from"),
+            period.get("to"),
+            body.get("gseq_from"),
+            body.get("gseq_to"),
+            gt.get("period"),
+            gt.get("perpetual"),
+            gt.get("perpetual_abs"),
+        )
+        return _compare_row(
+            core.gseq, "closures", _CLOSURE_FIELDS, expected, self.closures.pop(core.gseq, None)
+        )
+
+    def finish(self) -> list[Anomaly]:
+        out: list[Anomaly] = []
+        for table, left in (
+            ("cash_movements", self.movements),
+            ("closures", self.closures),
+        ):
+            for gseq in sorted(left):
+                out.append(_orphan(gseq, table))
+        for gseq, row in sorted(self.sessions.items()):
+            # note: an open session's row was taken at its OPEN; a counted one at its COUNT
+            if gseq not in self.seen_sessions or row[3] is not None:
+                out.append(_orphan(gseq, "cash_sessions"))
+        return out
+
+
+def _projection_anomaly(gseq: int, fr: str, en: str, expected: object, found: object) -> Anomaly:
+    def show(value: object) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    return Anomaly(
+        gseq,
+        "projection.mismatch",
+        f"La projection ne correspond pas au journal : {fr}.",
+        f"The projection does not match the journal: {en}.",
+        show(expected),
+        show(found),
+    )
+
+
+def _compare_row(
+    gseq: int,
+    table: str,
+    names: tuple[str, ...],
+    expected: tuple[Any, ...],
+    found: tuple[Any, ...] | None,
+) -> list[Anomaly]:
+    if found is None:
+        return [
+            _projection_anomaly(
+                gseq,
+                f"enregistrement sans ligne dans {table}",
+                f"record without a {table} row",
+                dict(zip(names, expected, strict=True)),
+                None,
+            )
+        ]
+    wrong = [n for n, e, f in zip(names, expected, found, strict=True) if e != f]
+    if not wrong:
+        return []
+    return [
+        _projection_anomaly(
+            gseq,
+            f"{table} : {', '.join(wrong)} diffère du corps signé",
+            f"{table}: {', '.join(wrong)} differs from the signed body",
+            {n: e for n, e, f in zip(names, expected, found, strict=True) if e != f},
+            {n: f for n, e, f in zip(names, expected, found, strict=True) if e != f},
+        )
+    ]
+
+
+def _orphan(gseq: int, table: str) -> Anomaly:
+    return _projection_anomaly(
+        gseq,
+        f"ligne {table} sans enregistrement au journal",
+        f"{table} row without a journal record",
+        None,
+        table,
+    )
