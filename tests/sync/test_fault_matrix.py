@@ -588,3 +588,47 @@ def test_f19_three_tills_three_days_offline_then_synced(
     finally:
         for t in tills:
             t.close()
+
+
+# ---------------------------------------------------------------------------- F16, F17
+
+
+def test_f16_f17_till_killed_while_selling_then_synced(
+    server: ServerThread, proxy: FaultProxy, tmp_path: Path, seed: int
+) -> None:
+    """SIGKILL in the middle of the sale loop (journal insert, commit, print): after the
+    restart every sale the till reported is on the server exactly once, chain verified."""
+    import signal
+    import subprocess
+    import sys
+
+    t = _till(tmp_path, server, proxy, "t1", seed)
+    settle([t])
+    data_dir = t.fixture.data_dir
+    t.close()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.crash_child", str(data_dir), "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, CAISSE_NO_KEYRING="1"),
+    )
+    reported: dict[str, int] = {}
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith("SALE "):
+            _, number, gseq = line.split()
+            reported[number] = int(gseq)
+            if len(reported) >= 5 + seed % 20:
+                break
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    t.fixture.reopen()
+    restarted = attach(t.fixture, server, proxy.url, enrol=False, timeout=1.0)
+    try:
+        assert restarted.till.integrity.start(restarted.till.checkout).anomalies == []
+        settle([restarted])
+        assert_settled(server, [restarted])
+        on_server = dict(server_journal(server, restarted.device_id()))
+        assert all(gseq in on_server for gseq in reported.values())
+    finally:
+        restarted.close()
