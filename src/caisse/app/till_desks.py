@@ -228,7 +228,12 @@ class ScaleDesk:
         except HardwareError as exc:
             raise ScaleUnavailable(exc) from exc
         self._session.show(reading)
-        fault = fault_of(reading)
+        fault: HardwareError | None = fault_of(reading)
+        if fault is None:
+            try:
+                self._session.check(reading)  # the same load already registered?
+            except HardwareError as exc:
+                fault = exc
         return ScaleView(
             reading,
             reading.grams,

@@ -43,7 +43,7 @@ class ReasonDialog(QDialog):
         self.presets = []
         for index, text in enumerate(presets):
             button = touch_button(text, f"reason.preset.{index}", min_height=64)
-            button.clicked.connect(lambda _checked=False, t=text: self._choose(t))
+            button.clicked.connect(lambda *_args, t=text: self._choose(t))
             layout.addWidget(button, 1 + index // 2, index % 2)
             self.presets.append(button)
         row = 2 + (len(presets) - 1) // 2

@@ -148,7 +148,7 @@ class LoginScreen(QWidget):
         key = touch_button(text, name, role=role, min_height=PIN_KEY_PX)
         key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         if text.isdigit():
-            key.clicked.connect(lambda _checked=False, d=text: self._type_digit(d))
+            key.clicked.connect(lambda *_args, d=text: self._type_digit(d))
         self.pin_keys[name.rsplit(".", 1)[-1]] = key
         return key
 
@@ -184,7 +184,7 @@ class LoginScreen(QWidget):
             )
             tile.setCheckable(True)
             tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            tile.clicked.connect(lambda _checked=False, r=record: self.select_operator(r.id))
+            tile.clicked.connect(lambda *_args, r=record: self.select_operator(r.id))
             self._tile_group.addButton(tile)
             self._tiles_layout.addWidget(tile, index // TILE_COLUMNS, index % TILE_COLUMNS)
             self.tiles[record.id] = tile

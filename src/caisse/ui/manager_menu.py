@@ -107,9 +107,12 @@ def x_report_text(report: Mapping[str, Any]) -> str:
     payments = report.get("payments") or []
     if payments:
         lines.append(tr("Règlements"))
+        tenders = {"CASH": tr("Espèces"), "CARD": tr("Carte"), "CHEQUE": tr("Chèque")}
         for payment in payments:
+            method = str(payment.get("method", ""))
             lines.append(
-                f"  {payment.get('method', ''):<10} {format_eur(int(payment['amount_cents'])):>14}"
+                f"  {tenders.get(method.upper(), method):<10}"
+                f" {format_eur(int(payment['amount_cents'])):>14}"
             )
     counts = (report.get("counts") or {}).get("tickets") or {}
     lines.append(
@@ -265,7 +268,7 @@ class ManagerMenu(QWidget):
             self.pages.addWidget(page)
             button = touch_button(titles[name], f"manager.nav.{name}", role="toggle")
             button.setCheckable(True)
-            button.clicked.connect(lambda _c=False, n=name: self.show_page(n))
+            button.clicked.connect(lambda *_args, n=name: self.show_page(n))
             nav.addWidget(button)
             self.nav[name] = button
         nav.addStretch(1)

@@ -72,7 +72,7 @@ class ApproverDialog(QDialog):
         layout.addWidget(self.pin_display, 2, 0, 1, 3)
         for index, digit in enumerate("1234567890"):
             key = touch_button(digit, f"approver.pin_pad.{digit}", role="key", min_height=60)
-            key.clicked.connect(lambda _c=False, d=digit: self._type(d))
+            key.clicked.connect(lambda *_args, d=digit: self._type(d))
             row, col = (3 + index // 3, index % 3) if digit != "0" else (6, 1)
             layout.addWidget(key, row, col)
         clear = touch_button(tr("Effacer"), "approver.pin_pad.clear", role="danger", min_height=60)
@@ -97,7 +97,7 @@ class ApproverDialog(QDialog):
         for record in approvers:
             tile = touch_button(record.name, f"approver.operator.{record.id}", role="tile")
             tile.setCheckable(True)
-            tile.clicked.connect(lambda _c=False, i=record.id: self.choose(i))
+            tile.clicked.connect(lambda *_args, i=record.id: self.choose(i))
             self._tiles_row.addWidget(tile)
             self.tiles[record.id] = tile
         if len(approvers) == 1:

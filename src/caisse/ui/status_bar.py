@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from shiboken6 import isValid
 
 from caisse.services.device_status import (
     LocalOnly,
@@ -106,9 +108,19 @@ class StatusBar(QFrame):
         self.timer.timeout.connect(self.refresh)
 
     def start(self) -> None:
-        """Poll now and every few seconds."""
+        """Poll now, then every few seconds while the bar is on screen."""
         self.refresh()
+        if self.isVisible():
+            self.timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
         self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        # note: a closed window polls no more (nor calls back into Python at shutdown)
+        self.timer.stop()
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         """Ask both sources (one task); a poll still running is not doubled."""
@@ -124,6 +136,8 @@ class StatusBar(QFrame):
 
     def _on_polled(self, result: tuple[SyncStatus, PrinterStatusView]) -> None:
         self._polling = False
+        if not isValid(self.sync_label):
+            return  # the window closed while the poll was on the worker
         sync, printer = result
         self.sync_label.setText(sync_text(sync))
         self.printer_label.setText(printer_text(printer))

@@ -82,6 +82,10 @@ class QtTaskRunner(QObject):
     @Slot(object)
     def _on_task_did_finish(self, outcome: _Outcome) -> None:
         self._pending -= 1
+        if self._closed:
+            # note: the window may be gone; a result delivered after shutdown (in a later
+            # event loop) would call into deleted widgets.
+            return
         if outcome.error is not None:
             outcome.on_error(outcome.error)
         else:

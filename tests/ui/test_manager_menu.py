@@ -1,0 +1,206 @@
+"""The manager menu on a real till: X report, closures with a manager PIN, cash, duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from caisse.app.till_desks import ReportDesk
+from caisse.domain.cash import CashCount
+from caisse.domain.money import format_eur
+from caisse.services.jet import Jet
+from caisse.ui.main_window import MainWindow
+from caisse.ui.manager_menu import ManagerDeps
+from caisse.ui.tasks import ImmediateTaskRunner
+from tests.integration.conftest import TillFixture
+from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
+from tests.ui.conftest import label, make_window, scan, sign_in, tap
+
+pytestmark = pytest.mark.qt
+
+
+def manager_deps(shop: TillFixture) -> ManagerDeps:
+    till = shop.till
+    return ManagerDeps(
+        closures=till.closures,
+        cash=till.cash,
+        tickets=till.checkout,
+        reports=ReportDesk(till.closures, till.cash, None),
+        settings_lines=("Langue : fr",),
+    )
+
+
+def open_menu(qtbot: QtBot, shop: TillFixture, operator: str, pin: str) -> MainWindow:
+    window = make_window(qtbot, shop, ImmediateTaskRunner(), manager=manager_deps(shop))
+    sign_in(qtbot, window, operator, pin)
+    return window
+
+
+def sell_baguette(qtbot: QtBot, window: MainWindow) -> None:
+    scan(qtbot, window, "BAG")
+    tap(qtbot, window, "sale.pay_cash")
+    tap(qtbot, window, "sale.finalise")
+    assert window.sale.confirming
+
+
+def approve(qtbot: QtBot, window: MainWindow, operator: str, pin: str) -> None:
+    assert window.manager is not None
+    dialog = window.manager.approver_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    tap(qtbot, dialog, f"approver.operator.{operator}")
+    for digit in pin:
+        tap(qtbot, dialog, f"approver.pin_pad.{digit}")
+    tap(qtbot, dialog, "approver.ok")
+
+
+def test_the_x_report_shows_the_day_and_writes_nothing(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    sell_baguette(qtbot, window)
+    before = len(journal_rows(shop.data_dir))
+    tap(qtbot, window, "main.manager")
+    assert window.stack.currentWidget() is window.manager
+    text = window.findChild(QPlainTextEdit, "manager.x.text")
+    assert text is not None
+    shown = text.toPlainText()
+    assert "RAPPORT X" in shown
+    # note: the text view gives no-break spaces back as plain spaces
+    assert format_eur(105).replace("\xa0", " ") in shown  # the baguette's TTC
+    assert "Espèces" in shown
+    assert len(journal_rows(shop.data_dir)) == before  # an X report records nothing
+    tap(qtbot, window, "manager.x.print")  # no printer on this till: said in one sentence
+    assert "Aucune imprimante" in label(window, "manager.message").text()
+
+
+def test_a_cashier_closes_the_day_with_the_manager_pin(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    sell_baguette(qtbot, window)
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.closures")
+    assert window.manager is not None
+    window.manager.close_period("Z")
+    assert not [r for r in journal_rows(shop.data_dir) if r["kind"] == "Z"]  # refused, asked
+    approve(qtbot, window, "paul", "5678")
+    z_records = [r for r in journal_rows(shop.data_dir) if r["kind"] == "Z"]
+    assert len(z_records) == 1
+    body = json.loads(z_records[0]["body"])
+    assert body["operator"]["id"] == "paul"
+    assert body["trigger"] == "manual"
+    assert "Clôture Z" in label(window, "manager.closures.text").text()
+    assert verify_data_dir(shop.data_dir).ok
+
+
+def test_a_wrong_manager_pin_writes_no_closure(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    tap(qtbot, window, "main.manager")
+    assert window.manager is not None
+    window.manager.close_period("Z")
+    approve(qtbot, window, "paul", "9999")
+    dialog = window.manager.approver_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert "PIN" in label(dialog, "approver.message").text()
+    assert not [r for r in journal_rows(shop.data_dir) if r["kind"] == "Z"]
+
+
+def test_the_closure_buttons_ask_for_confirmation(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "paul", "5678")
+    sell_baguette(qtbot, window)
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.close_day")
+    assert window.manager is not None
+    assert window.manager.reason_dialog is not None
+    tap(qtbot, window.manager.reason_dialog, "reason.preset.0")
+    assert [r["kind"] for r in journal_rows(shop.data_dir) if r["kind"] in "ZMY"] == ["Z"]
+
+
+def test_cash_session_open_movement_and_count(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "paul", "5678")
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.cash")
+    menu = window.manager
+    assert menu is not None
+    menu.cash_grid.set_pieces(1000, 5)  # 5 × 10 €
+    menu.cash_grid.set_pieces(200, 10)  # 10 × 2 €
+    assert "70,00" in label(window, "manager.cash.count_total").text()
+    tap(qtbot, window, "manager.cash.open")
+    amount = window.findChild(QLineEdit, "manager.cash.amount")
+    reason = window.findChild(QLineEdit, "manager.cash.reason")
+    assert amount is not None
+    assert reason is not None
+    amount.setText("20")
+    reason.setText("Achat de timbres")
+    tap(qtbot, window, "manager.cash.out")
+    assert "Sortie d'espèces" in label(window, "manager.message").text()
+    assert "50,00" in label(window, "manager.cash.status").text()  # 70 € − 20 €
+    # counted 70 € while 50 € are expected: refused without a justification
+    tap(qtbot, window, "manager.cash.close")
+    assert shop.till.cash.session_status() is not None
+    justification = window.findChild(QLineEdit, "manager.cash.justification")
+    assert justification is not None
+    justification.setText("Timbres remboursés par le client")
+    tap(qtbot, window, "manager.cash.close")
+    assert shop.till.cash.session_status() is None
+    ops = [json.loads(r["body"])["op"] for r in journal_rows(shop.data_dir) if r["kind"] == "P"]
+    assert ops == ["OPEN", "CASH_OUT", "COUNT"]
+
+
+def test_a_cashier_cash_out_needs_the_manager(qtbot: QtBot, shop: TillFixture) -> None:
+    shop.till.cash.open_session(shop.manager, CashCount.of_amount(5000))
+    window = open_menu(qtbot, shop, "marie", "1234")
+    tap(qtbot, window, "main.manager")
+    menu = window.manager
+    assert menu is not None
+    menu.cash_amount.setText("10")
+    menu.cash_reason.setText("Avance")
+    tap(qtbot, window, "manager.cash.out")
+    approve(qtbot, window, "paul", "5678")
+    rows = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "P"]
+    assert rows[-1]["op"] == "CASH_OUT"
+    assert rows[-1]["operator"]["id"] == "marie"
+    assert rows[-1]["approved_by"] == "paul"
+
+
+def test_a_duplicate_of_a_ticket_rung_up_here(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    sell_baguette(qtbot, window)
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.reprint")
+    menu = window.manager
+    assert menu is not None
+    assert menu.reprint_list.count() == 1
+    menu.reprint_list.setCurrentRow(0)
+    tap(qtbot, window, "manager.reprint.go")
+    d_records = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "D"]
+    assert len(d_records) == 1
+    assert d_records[0]["original"]["number"] == window.recent_tickets[0]
+    assert shop.printer.receipts[-1].copy
+
+
+def test_training_mode_from_the_menu_marks_the_status_bar(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "paul", "5678")
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.training")
+    tap(qtbot, window, "manager.training.on")
+    assert Jet.TRAINING_ON in jet_codes(shop.data_dir)
+    training = label(window, "status.training")
+    assert not training.isHidden()
+    assert "paul" in training.text()
+    tap(qtbot, window, "manager.back")
+    assert window.stack.currentWidget() is window.sale
+    assert not label(window, "sale.training_banner").isHidden()
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.training.off")
+    assert training.isHidden()
+
+
+def test_lock_from_the_menu_goes_back_to_the_login(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.switch")
+    assert window.stack.currentWidget() is window.login
+    assert window.session is None
+    assert "Langue" in label(window, "manager.settings.text").text()
