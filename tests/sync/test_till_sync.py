@@ -138,6 +138,24 @@ def test_restored_till_stops_selling(server: ServerThread, tmp_path: Path, till:
     with pytest.raises(TillBlocked):
         restored.sell(("BAG", 1000))
     restored.agent.stop(final_session=False)
+    old_device = restored.device_id()
+    # whatever opens it next (the till, a command) finds it still blocked
+    till.fixture.reopen()
+    again = SyncTill(till.fixture, restored.agent)
+    with pytest.raises(TillBlocked):
+        again.sell(("BAG", 1000))
+    # re-enrolment: a new device, JET 150 device.rebased, selling again, the whole chain pushed
+    rebased = attach(till.fixture, server)
+    assert rebased.device_id() != old_device
+    with rebased.uow() as w:
+        bodies = [json.loads(e.body) for e in w.journal.iter_from(1) if e.kind == "J"]
+    event = [b for b in bodies if b["code"] == int(Jet.RESTORE)][-1]
+    assert event["detail"]["what"] == "device.rebased"
+    assert event["detail"]["predecessor"] == old_device
+    rebased.sell(("BAG", 1000))
+    assert rebased.agent.sync_once().pending == 0
+    assert server_journal(server, rebased.device_id()) == rebased.journal()
+    rebased.agent.stop(final_session=False)
 
 
 def test_offline_status_then_reconnection(server: ServerThread, till: SyncTill) -> None:

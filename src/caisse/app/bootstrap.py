@@ -15,6 +15,7 @@ from caisse.app.build_info import software_info
 from caisse.app.clock import SystemClock
 from caisse.app.printing import Printing, build_printing
 from caisse.app.settings import Settings
+from caisse.app.sync_block import blocking_reason
 from caisse.keys.keystore import FileKeyStore
 from caisse.keys.verify import signature_checker
 from caisse.services.activation import GeneratedKey
@@ -178,6 +179,10 @@ def open_till(
     # note: every sale and refund first writes the closures that are due and is refused in a
     # closed period (nf525.md §6.5); cash operations call the same guard themselves.
     checkout.before_record = closures.before_sale
+    # note: a till that a sync session found cloned or forked stays blocked at every start,
+    # whatever opens it (the Qt till or a command), until it is enrolled again.
+    with uow() as w:
+        checkout.blocked = blocking_reason(w.sync.state().status)
     catalogue_index = SqlCatalogueIndex(settings.db_path)
     return Till(
         settings,

@@ -42,6 +42,12 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from caisse.app.sync_block import (
+    BLOCKING_STATUSES,
+    STOP_TEXTS,
+    STOPPING_STATUSES,
+    stop_reason,
+)
 from caisse.domain.errors import Refused
 from caisse.services.checkout import CheckoutService
 from caisse.services.context import TillContext
@@ -59,10 +65,6 @@ logger = logging.getLogger(__name__)
 KEY_FILENAME = "sync-device-key.pem"
 LOCK_FILENAME = "sync.lock"
 RIGHTS_SNAPSHOT_KEY = "sync.rights_snapshot"
-STOPPING_STATUSES = frozenset({"forked", "cloned", "defect", "revoked"})
-"""A till in one of these states pushes nothing until it is enrolled again."""
-BLOCKING_STATUSES = frozenset({"forked", "cloned", "defect"})
-"""...and in these it also refuses to sell (sync.md §6.7.3; a revoked till may keep selling)."""
 MAX_BATCH_BYTES = 900_000
 """Stay under the server's 1 MiB body limit (base64 bodies grow by a third)."""
 
@@ -87,38 +89,6 @@ class SyncBusy(Refused):
             "Une autre instance de la caisse synchronise déjà ce dossier : réessayez plus tard.",
             "Another instance of the till is already syncing this data directory: try later.",
         )
-
-
-_STOP_TEXTS: dict[str, tuple[str, str]] = {
-    "forked": (
-        "le journal de cette caisse diverge de celui du serveur central (restauration ou "
-        "clone) : elle doit être ré-enregistrée (caisse sync enroll).",
-        "this till's journal diverges from the central server's (restore or clone): it must "
-        "be registered again (caisse sync enroll).",
-    ),
-    "cloned": (
-        "le serveur central a reçu plus d'enregistrements que cette caisse n'en contient "
-        "(sauvegarde restaurée ou disque cloné) : elle doit être ré-enregistrée "
-        "(caisse sync enroll).",
-        "the central server holds more records than this till (restored backup or cloned "
-        "disk): it must be registered again (caisse sync enroll).",
-    ),
-    "defect": (
-        "le serveur central a refusé le chaînage du journal de cette caisse : elle doit être "
-        "vérifiée puis ré-enregistrée.",
-        "the central server refused this till's journal chain: it must be checked, then "
-        "registered again.",
-    ),
-    "revoked": (
-        "cette caisse a été révoquée sur le serveur central : la synchronisation est arrêtée.",
-        "this till was revoked on the central server: sync is stopped.",
-    ),
-}
-
-
-def stop_reason(status: str | None) -> tuple[str, str] | None:
-    """The (fr, en) reason pushing stopped, or None when the status lets it go on."""
-    return _STOP_TEXTS.get(status or "")
 
 
 # ---------------------------------------------------------------------------- the device key
@@ -538,7 +508,7 @@ class SyncAgent:
 
     def _stop(self, status: str, detail: str) -> SyncStopped:
         """Persist the stop, block sales when it calls for it; returns the error to raise."""
-        fr, en = _STOP_TEXTS[status]
+        fr, en = STOP_TEXTS[status]
         with self._uow() as w:
             w.sync.set_status(status, detail[:500])
             w.commit()

@@ -16,7 +16,8 @@ from typing import Any
 
 from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import default_data_dir, load_settings
-from caisse.app.sync_agent import DataDirLock, SyncAgent, SyncBusy, enroll, stop_reason
+from caisse.app.sync_agent import DataDirLock, SyncAgent, SyncBusy, enroll
+from caisse.app.sync_block import stop_reason
 from caisse.domain.errors import InvalidInput
 from caisse.services.errors import NotInitialised
 from caisse.storage.uow import SqlUnitOfWorkFactory
