@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from caisse.app.archive_check import CaisseVerifArchives
 from caisse.app.build_info import software_info
 from caisse.app.clock import SystemClock
 from caisse.app.printing import Printing, build_printing
@@ -28,6 +29,8 @@ from caisse.services.integrity import IntegrityService
 from caisse.services.open_tickets import OpenTicketService
 from caisse.services.operators import OperatorService
 from caisse.services.ports import AnchorValue, Clock, HeadAnchor, ReceiptPrinter, Signer
+from caisse.services.purge import PurgeService
+from caisse.services.reports import ReportService
 from caisse.services.returns import ReturnsService
 from caisse.storage.anchor_file import FileHeadAnchor
 from caisse.storage.catalogue_index import SqlCatalogueIndex
@@ -95,6 +98,10 @@ class Till:
     returns: ReturnsService = field(kw_only=True)
     catalogue: CatalogueService = field(kw_only=True)
     catalogue_index: SqlCatalogueIndex = field(kw_only=True)
+    reports: ReportService = field(kw_only=True)
+    """X and closure reports, their tickets, the sales report (caisse.services.reports)."""
+    purge: PurgeService = field(kw_only=True)
+    """Purge of verified archives (caisse.services.purge)."""
 
     def close(self) -> None:
         if self.printing is not None:
@@ -184,6 +191,7 @@ def open_till(
     with uow() as w:
         checkout.blocked = blocking_reason(w.sync.state().status)
     catalogue_index = SqlCatalogueIndex(settings.db_path)
+    cash = CashService(context, closures)
     return Till(
         settings,
         engine,
@@ -194,9 +202,11 @@ def open_till(
         integrity,
         printing,
         closures=closures,
-        cash=CashService(context, closures),
+        cash=cash,
         open_tickets=OpenTicketService(context),
         returns=ReturnsService(context),
         catalogue=CatalogueService(catalogue_index, pictures_dir=settings.data_dir / "pictures"),
         catalogue_index=catalogue_index,
+        reports=ReportService(context, closures, cash),
+        purge=PurgeService(context, CaisseVerifArchives()),
     )

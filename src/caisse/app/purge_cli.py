@@ -15,16 +15,14 @@ PIN_ENV = "CAISSE_PIN"
 
 
 def cmd_archive_purge(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.archive_check import CaisseVerifArchives
     from caisse.app.cli import _guard_writes, _open, _pin, _sign_in
-    from caisse.services.purge import PurgeService
 
     path = Path(args.archive)
     till = _open(args)
     try:
         _guard_writes(till)
         session = _sign_in(till, args.operator, _pin(args))
-        service = PurgeService(till.context, CaisseVerifArchives())
+        service = till.purge
         if args.dry_run:
             plan = service.check(path)
             data, jet = plan.as_json() | {"dry_run": True}, None

@@ -23,7 +23,7 @@ from caisse.services.reports import ReportService, parse_report_date
 
 def report_service(till: Till) -> ReportService:
     """The report use cases of an opened till."""
-    return ReportService(till.context, till.closures, till.cash)
+    return till.reports
 
 
 def _warn(lang: str, fr: str, en: str) -> None:
