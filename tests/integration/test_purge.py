@@ -309,4 +309,8 @@ def test_caisse_archive_purge_on_the_command_line(
     assert code == 0
     assert out["purged"] > 0
     assert len(snapshot(shop.data_dir)) == len(before) - out["purged"] + 2  # JET 40 and 140
+    assert caisse_main(["journal", "verify", "--data", data]) == 2
+    assert "--archive" in capsys.readouterr().err
+    code = caisse_main(["journal", "verify", "--data", data, "--archive", str(purgeable.march)])
+    assert code == 0, capsys.readouterr()
     shop.reopen()

@@ -637,6 +637,8 @@ def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
         jwk_path = Path(tmp) / "till.jwk"
         jwk_path.write_text(json.dumps(dict(info.public_jwk)), encoding="utf-8")
         argv = [str(settings.db_path), "--key", str(jwk_path), "--lang", out.lang]
+        for archive in getattr(args, "archive", None) or []:
+            argv += ["--archive", archive]  # the archives of a purged head (caisse-verif)
         if out.as_json:
             argv.append("--json")
         return verif_main(argv)
@@ -1191,11 +1193,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = sub.add_parser("journal", help="the fiscal journal")
     jsub = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
-    add(
+    p = add(
         "verify",
         cmd_journal_verify,
         "verify the whole local journal (exit 0 intact, 1 anomalies)",
         jsub,
+    )
+    p.add_argument(
+        "--archive",
+        action="append",
+        metavar="ARCHIVE.zip",
+        help="after a purge: the archives of the purged records, oldest first (repeat)",
     )
     p = add("export", cmd_journal_export, "export the journal as JSON lines", jsub)
     p.add_argument("--out", required=True)
