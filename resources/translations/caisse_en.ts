@@ -100,177 +100,177 @@
   <context>
     <name>SaleScreen</name>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="377" />
+      <location filename="src/caisse/ui/sale_screen.py" line="385" />
       <source>Ajouter</source>
       <translation>Add</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="415" />
+      <location filename="src/caisse/ui/sale_screen.py" line="426" />
       <source>Annuler la ligne</source>
       <translation>Void line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="419" />
+      <location filename="src/caisse/ui/sale_screen.py" line="430" />
       <source>Annuler le ticket</source>
       <translation>Void ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="822" />
+      <location filename="src/caisse/ui/sale_screen.py" line="875" />
       <source>Annuler une ligne</source>
       <translation>Void a line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="393" />
+      <location filename="src/caisse/ui/sale_screen.py" line="404" />
       <source>Article</source>
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="827" />
+      <location filename="src/caisse/ui/sale_screen.py" line="880" />
       <source>Article défectueux</source>
       <translation>Faulty item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="851" />
+      <location filename="src/caisse/ui/sale_screen.py" line="904" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="952" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1005" />
       <source>Dernier ticket : {number}, rendu {change}</source>
       <translation>Last ticket: {number}, change {change}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="929" />
+      <location filename="src/caisse/ui/sale_screen.py" line="982" />
       <source>Enregistrement n° {gseq} (gseq)</source>
       <translation>Record no. {gseq} (gseq)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="825" />
+      <location filename="src/caisse/ui/sale_screen.py" line="878" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="826" />
+      <location filename="src/caisse/ui/sale_screen.py" line="879" />
       <source>Le client renonce</source>
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="620" />
+      <location filename="src/caisse/ui/sale_screen.py" line="633" />
       <source>MODE ÉCOLE : ces tickets ne sont pas des ventes (responsable : {who}).</source>
       <translation>TRAINING MODE: these tickets are not sales (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="528" />
+      <location filename="src/caisse/ui/sale_screen.py" line="539" />
       <source>Monnaie à rendre</source>
       <translation>Change due</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="849" />
+      <location filename="src/caisse/ui/sale_screen.py" line="902" />
       <source>Moyen de paiement refusé</source>
       <translation>Payment refused</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="554" />
+      <location filename="src/caisse/ui/sale_screen.py" line="565" />
       <source>Nouvelle vente</source>
       <translation>New sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="846" />
+      <location filename="src/caisse/ui/sale_screen.py" line="899" />
       <source>Pourquoi abandonner tout le ticket ?</source>
       <translation>Why abandon the whole ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="823" />
+      <location filename="src/caisse/ui/sale_screen.py" line="876" />
       <source>Pourquoi annuler « {label} » ?</source>
       <translation>Why void "{label}"?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="828" />
+      <location filename="src/caisse/ui/sale_screen.py" line="881" />
       <source>Prix contesté</source>
       <translation>Price disputed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="393" />
+      <location filename="src/caisse/ui/sale_screen.py" line="404" />
       <source>Prix unit.</source>
       <translation>Unit price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="393" />
+      <location filename="src/caisse/ui/sale_screen.py" line="404" />
       <source>Qté</source>
       <translation>Qty</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="412" />
+      <location filename="src/caisse/ui/sale_screen.py" line="423" />
       <source>Qté +</source>
       <translation>Qty +</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="410" />
+      <location filename="src/caisse/ui/sale_screen.py" line="421" />
       <source>Qté −</source>
       <translation>Qty −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="454" />
+      <location filename="src/caisse/ui/sale_screen.py" line="465" />
       <source>Quantité : 3*code · poids : 0,532*code</source>
       <translation>Quantity: 3*code · weight: 0.532*code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="486" />
+      <location filename="src/caisse/ui/sale_screen.py" line="497" />
       <source>Reste à payer</source>
       <translation>Left to pay</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="374" />
+      <location filename="src/caisse/ui/sale_screen.py" line="382" />
       <source>Scannez ou tapez un code</source>
       <translation>Scan or type a code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="932" />
+      <location filename="src/caisse/ui/sale_screen.py" line="985" />
       <source>Signature : {extract}</source>
       <translation>Signature: {extract}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="484" />
+      <location filename="src/caisse/ui/sale_screen.py" line="495" />
       <source>TOTAL À PAYER</source>
       <translation>TOTAL TO PAY</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="869" />
+      <location filename="src/caisse/ui/sale_screen.py" line="922" />
       <source>Ticket annulé.</source>
       <translation>Ticket voided.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="939" />
+      <location filename="src/caisse/ui/sale_screen.py" line="992" />
       <source>Ticket imprimé.</source>
       <translation>Ticket printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="946" />
+      <location filename="src/caisse/ui/sale_screen.py" line="999" />
       <source>Ticket non imprimé (sur demande du client seulement).</source>
       <translation>Ticket not printed (only on the customer's request).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="935" />
+      <location filename="src/caisse/ui/sale_screen.py" line="988" />
       <source>Ticket non imprimé ({error}) : la vente est enregistrée ; réimprimez un duplicata.</source>
       <translation>Ticket not printed ({error}): the sale is recorded; reprint a duplicate.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="927" />
+      <location filename="src/caisse/ui/sale_screen.py" line="980" />
       <source>Ticket {number}</source>
       <translation>Ticket {number}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="393" />
+      <location filename="src/caisse/ui/sale_screen.py" line="404" />
       <source>Total</source>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="524" />
+      <location filename="src/caisse/ui/sale_screen.py" line="535" />
       <source>Vente enregistrée</source>
       <translation>Sale recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="487" />
+      <location filename="src/caisse/ui/sale_screen.py" line="498" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
@@ -278,27 +278,27 @@
   <context>
     <name>caisse</name>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="117" />
+      <location filename="src/caisse/ui/product_grid.py" line="126" />
       <source>/kg</source>
       <translation>/kg</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="248" />
+      <location filename="src/caisse/ui/parked_screen.py" line="249" />
       <source>Abandonner</source>
       <translation>Abandon</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="486" />
+      <location filename="src/caisse/ui/manager_menu.py" line="499" />
       <source>Abandonner l'impression</source>
       <translation>Cancel printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="333" />
+      <location filename="src/caisse/ui/parked_screen.py" line="334" />
       <source>Abandonner un ticket en attente</source>
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="849" />
+      <location filename="src/caisse/ui/manager_menu.py" line="862" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -308,22 +308,22 @@
       <translation>Manager's approval</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="448" />
+      <location filename="src/caisse/ui/manager_menu.py" line="461" />
       <source>Activer le mode école</source>
       <translation>Start training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="479" />
+      <location filename="src/caisse/ui/manager_menu.py" line="492" />
       <source>Actualiser</source>
       <translation>Refresh</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="221" />
+      <location filename="src/caisse/ui/payment_screen.py" line="223" />
       <source>Adresse e-mail</source>
       <translation>E-mail address</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="313" />
+      <location filename="src/caisse/ui/manager_menu.py" line="322" />
       <source>Afficher le rapport X</source>
       <translation>Show the X report</translation>
     </message>
@@ -338,32 +338,32 @@
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="234" />
+      <location filename="src/caisse/ui/parked_screen.py" line="235" />
       <source>Articles</source>
       <translation>Items</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="128" />
+      <location filename="src/caisse/ui/search_panel.py" line="125" />
       <source>Aucun article ne correspond à « {text} ».</source>
       <translation>No item matches "{text}".</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="502" />
+      <location filename="src/caisse/ui/manager_menu.py" line="515" />
       <source>Aucun réglage à afficher.</source>
       <translation>No settings to show.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="227" />
+      <location filename="src/caisse/ui/parked_screen.py" line="228" />
       <source>Aucun ticket en attente.</source>
       <translation>No parked ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="132" />
+      <location filename="src/caisse/ui/manager_menu.py" line="140" />
       <source>Aucune session de caisse ouverte.</source>
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="654" />
+      <location filename="src/caisse/ui/manager_menu.py" line="667" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
@@ -383,7 +383,7 @@
       <translation>Welcome!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="176" />
+      <location filename="src/caisse/ui/payment_screen.py" line="178" />
       <source>Billet reçu en espèces</source>
       <translation>Banknote received in cash</translation>
     </message>
@@ -398,22 +398,22 @@
       <translation>Hello</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="190" />
+      <location filename="src/caisse/ui/main_window.py" line="202" />
       <source>CAISSE BLOQUÉE : {reason} Aucune vente n'est possible ; appelez le responsable.</source>
       <translation>TILL BLOCKED: {reason} No sale is possible; call the manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="99" />
+      <location filename="src/caisse/ui/main_window.py" line="109" />
       <source>Caisse</source>
       <translation>Till</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="72" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Carte</source>
       <translation>Card</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="274" />
+      <location filename="src/caisse/ui/manager_menu.py" line="282" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
     </message>
@@ -428,117 +428,117 @@
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="746" />
+      <location filename="src/caisse/ui/manager_menu.py" line="759" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="73" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Chèque</source>
       <translation>Cheque</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="335" />
+      <location filename="src/caisse/ui/parked_screen.py" line="336" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="621" />
+      <location filename="src/caisse/ui/manager_menu.py" line="634" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="138" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture Z</source>
       <translation>Z closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="138" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture annuelle</source>
       <translation>Yearly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="347" />
+      <location filename="src/caisse/ui/manager_menu.py" line="356" />
       <source>Clôture de l'exercice (Y)</source>
       <translation>Close the fiscal year (Y)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="335" />
+      <location filename="src/caisse/ui/manager_menu.py" line="344" />
       <source>Clôture du jour (Z)</source>
       <translation>Close the day (Z)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="341" />
+      <location filename="src/caisse/ui/manager_menu.py" line="350" />
       <source>Clôture du mois (M)</source>
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="643" />
+      <location filename="src/caisse/ui/manager_menu.py" line="656" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="138" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture mensuelle</source>
       <translation>Monthly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="350" />
+      <location filename="src/caisse/ui/manager_menu.py" line="359" />
       <source>Clôturer l'exercice (Y) ?</source>
       <translation>Close the fiscal year (Y)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="338" />
+      <location filename="src/caisse/ui/manager_menu.py" line="347" />
       <source>Clôturer la journée (Z) ?</source>
       <translation>Close the day (Z)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="344" />
+      <location filename="src/caisse/ui/manager_menu.py" line="353" />
       <source>Clôturer le mois (M) ?</source>
       <translation>Close the month (M)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="325" />
+      <location filename="src/caisse/ui/manager_menu.py" line="334" />
       <source>Clôtures</source>
       <translation>Closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="245" />
+      <location filename="src/caisse/ui/manager_menu.py" line="253" />
       <source>Clôtures Z, M, Y</source>
       <translation>Z, M, Y closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="186" />
+      <location filename="src/caisse/ui/search_panel.py" line="183" />
       <source>Code inconnu : {code}. Rien n'a été ajouté au ticket.</source>
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="716" />
+      <location filename="src/caisse/ui/manager_menu.py" line="729" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="383" />
+      <location filename="src/caisse/ui/manager_menu.py" line="394" />
       <source>Compter et clôturer la session</source>
       <translation>Count and close the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="468" />
+      <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Créé le</source>
       <translation>Created</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="247" />
+      <location filename="src/caisse/ui/manager_menu.py" line="255" />
       <source>Duplicata</source>
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="757" />
+      <location filename="src/caisse/ui/manager_menu.py" line="770" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="761" />
+      <location filename="src/caisse/ui/manager_menu.py" line="774" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
@@ -548,7 +548,7 @@
       <translation>Already returned</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="214" />
+      <location filename="src/caisse/ui/payment_screen.py" line="216" />
       <source>E-mail</source>
       <translation>E-mail</translation>
     </message>
@@ -563,7 +563,7 @@
       <translation>Clear the search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="436" />
+      <location filename="src/caisse/ui/manager_menu.py" line="449" />
       <source>En mode école, les tickets sont des exercices : ils sont journalisés à part et n'entrent pas dans le chiffre d'affaires.</source>
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
@@ -573,187 +573,187 @@
       <translation>Finalise</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="398" />
+      <location filename="src/caisse/ui/manager_menu.py" line="409" />
       <source>Entrée d'espèces</source>
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="714" />
+      <location filename="src/caisse/ui/manager_menu.py" line="727" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="335" />
+      <location filename="src/caisse/ui/parked_screen.py" line="336" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="71" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Espèces</source>
       <translation>Cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="127" />
+      <location filename="src/caisse/ui/manager_menu.py" line="135" />
       <source>Espèces attendues dans le tiroir : {amount}</source>
       <translation>Cash expected in the drawer: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="468" />
+      <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Essais</source>
       <translation>Attempts</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="125" />
+      <location filename="src/caisse/ui/main_window.py" line="135" />
       <source>Gestion</source>
       <translation>Manager</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="120" />
+      <location filename="src/caisse/ui/manager_menu.py" line="128" />
       <source>Grand total perpétuel : {amount}</source>
       <translation>Perpetual grand total: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="234" />
+      <location filename="src/caisse/ui/parked_screen.py" line="235" />
       <source>Heure</source>
       <translation>Time</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="44" />
+      <location filename="src/caisse/ui/status_bar.py" line="46" />
       <source>Hors ligne</source>
       <translation>Offline</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="42" />
+      <location filename="src/caisse/ui/status_bar.py" line="44" />
       <source>Hors ligne depuis {since}</source>
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="856" />
+      <location filename="src/caisse/ui/manager_menu.py" line="869" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="249" />
+      <location filename="src/caisse/ui/manager_menu.py" line="257" />
       <source>Impressions en attente</source>
       <translation>Print queue</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="54" />
+      <location filename="src/caisse/ui/status_bar.py" line="56" />
       <source>Imprimante : OK</source>
       <translation>Printer: OK</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="53" />
+      <location filename="src/caisse/ui/status_bar.py" line="55" />
       <source>Imprimante : aucune</source>
       <translation>Printer: none</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="56" />
+      <location filename="src/caisse/ui/status_bar.py" line="58" />
       <source>Imprimante : capot ouvert</source>
       <translation>Printer: cover open</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="58" />
+      <location filename="src/caisse/ui/status_bar.py" line="60" />
       <source>Imprimante : en erreur</source>
       <translation>Printer: error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="57" />
+      <location filename="src/caisse/ui/status_bar.py" line="59" />
       <source>Imprimante : hors ligne</source>
       <translation>Printer: offline</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="55" />
+      <location filename="src/caisse/ui/status_bar.py" line="57" />
       <source>Imprimante : plus de papier</source>
       <translation>Printer: out of paper</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="63" />
+      <location filename="src/caisse/ui/status_bar.py" line="65" />
       <source>Imprimante : {detail}</source>
       <translation>Printer: {detail}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="59" />
+      <location filename="src/caisse/ui/status_bar.py" line="61" />
       <source>Imprimante : …</source>
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="842" />
+      <location filename="src/caisse/ui/manager_menu.py" line="855" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="213" />
+      <location filename="src/caisse/ui/payment_screen.py" line="215" />
       <source>Imprimer</source>
       <translation>Print</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="423" />
+      <location filename="src/caisse/ui/manager_menu.py" line="436" />
       <source>Imprimer le duplicata</source>
       <translation>Print the duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="315" />
+      <location filename="src/caisse/ui/manager_menu.py" line="324" />
       <source>Imprimer le rapport X</source>
       <translation>Print the X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="87" />
+      <location filename="src/caisse/ui/manager_menu.py" line="92" />
       <source>Journée du {date}</source>
       <translation>Business day {date}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="381" />
+      <location filename="src/caisse/ui/manager_menu.py" line="392" />
       <source>Justification d'un écart</source>
       <translation>Justification of a difference</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="378" />
+      <location filename="src/caisse/ui/parked_screen.py" line="381" />
       <source>La caisse s'est arrêtée pendant un ticket ({what}). Aucune vente encaissée n'est perdue. Reprendre ce ticket ?</source>
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="842" />
+      <location filename="src/caisse/ui/manager_menu.py" line="855" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="335" />
+      <location filename="src/caisse/ui/parked_screen.py" line="336" />
       <source>Le client renonce</source>
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="708" />
+      <location filename="src/caisse/ui/manager_menu.py" line="721" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="783" />
+      <location filename="src/caisse/ui/manager_menu.py" line="796" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="948" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1001" />
       <source>Le tiroir ne s'est pas ouvert ({error}).</source>
       <translation>The drawer did not open ({error}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="508" />
+      <location filename="src/caisse/ui/manager_menu.py" line="521" />
       <source>Les réglages se changent dans config.toml ou par « caisse run --lang en » ; ils sont lus au démarrage.</source>
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="132" />
+      <location filename="src/caisse/ui/search_panel.py" line="129" />
       <source>Les {n} meilleurs résultats : précisez pour affiner.</source>
       <translation>The {n} best results: type more to narrow.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="38" />
+      <location filename="src/caisse/ui/status_bar.py" line="40" />
       <source>Local uniquement</source>
       <translation>Local only</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="141" />
+      <location filename="src/caisse/ui/status_bar.py" line="155" />
       <source>MODE ÉCOLE ({who})</source>
       <translation>TRAINING MODE ({who})</translation>
     </message>
@@ -768,27 +768,27 @@
       <translation>Thank you, see you soon!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="435" />
+      <location filename="src/caisse/ui/sale_screen.py" line="446" />
       <source>Mettre en attente</source>
       <translation>Park</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="248" />
+      <location filename="src/caisse/ui/manager_menu.py" line="256" />
       <source>Mode école</source>
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="769" />
+      <location filename="src/caisse/ui/manager_menu.py" line="782" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="771" />
+      <location filename="src/caisse/ui/manager_menu.py" line="784" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="393" />
+      <location filename="src/caisse/ui/manager_menu.py" line="404" />
       <source>Montant (€)</source>
       <translation>Amount (€)</translation>
     </message>
@@ -798,17 +798,17 @@
       <translation>Typed amount (empty: what is left)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="397" />
+      <location filename="src/caisse/ui/manager_menu.py" line="408" />
       <source>Motif</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="90" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Net</source>
       <translation>Net</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="421" />
+      <location filename="src/caisse/ui/manager_menu.py" line="434" />
       <source>Numéro du ticket</source>
       <translation>Ticket number</translation>
     </message>
@@ -818,32 +818,32 @@
       <translation>Ticket number, or scan its QR code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="234" />
+      <location filename="src/caisse/ui/parked_screen.py" line="235" />
       <source>Opérateur</source>
       <translation>Operator</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="212" />
+      <location filename="src/caisse/ui/main_window.py" line="224" />
       <source>Opérateur : {name}</source>
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="621" />
+      <location filename="src/caisse/ui/manager_menu.py" line="634" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="376" />
-      <source>Ouvrir avec ce fond de caisse</source>
-      <translation>Open with this float</translation>
-    </message>
-    <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="678" />
+      <location filename="src/caisse/ui/manager_menu.py" line="691" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="309" />
+      <location filename="src/caisse/ui/manager_menu.py" line="386" />
+      <source>Ouvrir la session</source>
+      <translation>Open the session</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/product_grid.py" line="329" />
       <source>Page {n}</source>
       <translation>Page {n}</translation>
     </message>
@@ -853,12 +853,12 @@
       <translation>Weighing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="190" />
+      <location filename="src/caisse/ui/payment_screen.py" line="192" />
       <source>Pièce reçue en espèces</source>
       <translation>Coin received in cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="388" />
+      <location filename="src/caisse/ui/parked_screen.py" line="391" />
       <source>Plus tard (en attente)</source>
       <translation>Later (parked)</translation>
     </message>
@@ -878,42 +878,42 @@
       <translation>Put the item on the scale.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="334" />
+      <location filename="src/caisse/ui/parked_screen.py" line="335" />
       <source>Pourquoi abandonner ce ticket ({what}) ?</source>
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="841" />
+      <location filename="src/caisse/ui/manager_menu.py" line="854" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="452" />
+      <location filename="src/caisse/ui/manager_menu.py" line="465" />
       <source>Quitter le mode école</source>
       <translation>Leave training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="86" />
+      <location filename="src/caisse/ui/manager_menu.py" line="91" />
       <source>RAPPORT X (lecture, ne clôture rien)</source>
       <translation>X REPORT (read-only, closes nothing)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="468" />
+      <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Raison</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="244" />
+      <location filename="src/caisse/ui/manager_menu.py" line="252" />
       <source>Rapport X</source>
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="616" />
+      <location filename="src/caisse/ui/manager_menu.py" line="629" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="174" />
+      <location filename="src/caisse/ui/search_panel.py" line="171" />
       <source>Rechercher</source>
       <translation>Search</translation>
     </message>
@@ -943,12 +943,12 @@
       <translation>Change</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="251" />
+      <location filename="src/caisse/ui/parked_screen.py" line="252" />
       <source>Reprendre ce ticket</source>
       <translation>Resume this ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="391" />
+      <location filename="src/caisse/ui/parked_screen.py" line="394" />
       <source>Reprendre le ticket</source>
       <translation>Resume the ticket</translation>
     </message>
@@ -970,7 +970,7 @@ payment</translation>
       <translation>Back</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="439" />
+      <location filename="src/caisse/ui/sale_screen.py" line="450" />
       <source>Retour / remboursement</source>
       <translation>Return / refund</translation>
     </message>
@@ -980,12 +980,12 @@ payment</translation>
       <translation>Customer return</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="276" />
+      <location filename="src/caisse/ui/manager_menu.py" line="284" />
       <source>Retour à la vente</source>
       <translation>Back to the sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="90" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Retours</source>
       <translation>Returns</translation>
     </message>
@@ -1000,7 +1000,7 @@ payment</translation>
       <translation>Received: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="109" />
+      <location filename="src/caisse/ui/manager_menu.py" line="114" />
       <source>Règlements</source>
       <translation>Payments</translation>
     </message>
@@ -1010,107 +1010,107 @@ payment</translation>
       <translation>Payments taken</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="482" />
+      <location filename="src/caisse/ui/manager_menu.py" line="495" />
       <source>Réessayer l'impression</source>
       <translation>Retry printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="250" />
+      <location filename="src/caisse/ui/manager_menu.py" line="258" />
       <source>Réglages</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="412" />
+      <location filename="src/caisse/ui/manager_menu.py" line="425" />
       <source>Réimprimer un ticket (DUPLICATA)</source>
       <translation>Reprint a ticket (DUPLICATE)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="272" />
+      <location filename="src/caisse/ui/product_grid.py" line="292" />
       <source>Sans catégorie</source>
       <translation>No category</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="212" />
+      <location filename="src/caisse/ui/payment_screen.py" line="214" />
       <source>Sans ticket</source>
       <translation>No ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="246" />
+      <location filename="src/caisse/ui/manager_menu.py" line="254" />
       <source>Session de caisse</source>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="713" />
+      <location filename="src/caisse/ui/manager_menu.py" line="726" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="658" />
+      <location filename="src/caisse/ui/manager_menu.py" line="671" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="400" />
+      <location filename="src/caisse/ui/manager_menu.py" line="411" />
       <source>Sortie d'espèces</source>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="715" />
+      <location filename="src/caisse/ui/manager_menu.py" line="728" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="234" />
+      <location filename="src/caisse/ui/product_grid.py" line="253" />
       <source>Suivants ▶</source>
       <translation>Next ▶</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="40" />
+      <location filename="src/caisse/ui/status_bar.py" line="42" />
       <source>Synchronisé</source>
       <translation>Synchronised</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="99" />
+      <location filename="src/caisse/ui/manager_menu.py" line="104" />
       <source>TVA par taux</source>
       <translation>VAT by rate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="906" />
+      <location filename="src/caisse/ui/sale_screen.py" line="959" />
       <source>Tapez l'adresse e-mail du client, ou choisissez un autre ticket.</source>
       <translation>Type the customer's e-mail address, or choose another ticket option.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="468" />
+      <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Ticket</source>
       <translation>Ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="358" />
+      <location filename="src/caisse/ui/parked_screen.py" line="359" />
       <source>Ticket abandonné (tracé au journal).</source>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="842" />
+      <location filename="src/caisse/ui/manager_menu.py" line="855" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="371" />
+      <location filename="src/caisse/ui/parked_screen.py" line="374" />
       <source>Ticket interrompu</source>
       <translation>Interrupted ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1020" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1074" />
       <source>Ticket mis en attente : {what}.</source>
       <translation>Ticket parked: {what}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1065" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1119" />
       <source>Ticket repris ; le ticket en cours est mis en attente ({what}).</source>
       <translation>Ticket resumed; the current ticket is parked ({what}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1026" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1080" />
       <source>Ticket repris.</source>
       <translation>Ticket resumed.</translation>
     </message>
@@ -1120,17 +1120,17 @@ payment</translation>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="828" />
+      <location filename="src/caisse/ui/manager_menu.py" line="841" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="941" />
+      <location filename="src/caisse/ui/sale_screen.py" line="994" />
       <source>Ticket à envoyer par e-mail à {address} (en file d'attente).</source>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="116" />
+      <location filename="src/caisse/ui/manager_menu.py" line="124" />
       <source>Tickets : {count}</source>
       <translation>Tickets: {count}</translation>
     </message>
@@ -1140,12 +1140,12 @@ payment</translation>
       <translation>Tickets of the chosen day</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="203" />
+      <location filename="src/caisse/ui/parked_screen.py" line="204" />
       <source>Tickets en attente</source>
       <translation>Parked tickets</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="464" />
+      <location filename="src/caisse/ui/manager_menu.py" line="477" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>
     </message>
@@ -1160,7 +1160,7 @@ payment</translation>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="186" />
+      <location filename="src/caisse/ui/manager_menu.py" line="194" />
       <source>Total compté : {amount}</source>
       <translation>Counted total: {amount}</translation>
     </message>
@@ -1170,7 +1170,7 @@ payment</translation>
       <translation>Touch the manager's name first.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="413" />
+      <location filename="src/caisse/ui/manager_menu.py" line="426" />
       <source>Touchez un ticket de la liste, ou tapez son numéro.</source>
       <translation>Touch a ticket in the list, or type its number.</translation>
     </message>
@@ -1190,22 +1190,22 @@ payment</translation>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="637" />
+      <location filename="src/caisse/ui/manager_menu.py" line="650" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="327" />
+      <location filename="src/caisse/ui/manager_menu.py" line="336" />
       <source>Une clôture est définitive : plus aucune vente ne peut être datée dans la période clôturée.</source>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="692" />
+      <location filename="src/caisse/ui/manager_menu.py" line="705" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="752" />
+      <location filename="src/caisse/ui/manager_menu.py" line="765" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1225,27 +1225,27 @@ payment</translation>
       <translation>Sold</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="90" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Ventes</source>
       <translation>Sales</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="128" />
+      <location filename="src/caisse/ui/main_window.py" line="138" />
       <source>Verrouiller</source>
       <translation>Lock</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="174" />
+      <location filename="src/caisse/ui/main_window.py" line="186" />
       <source>Vérification du journal de la caisse…</source>
       <translation>Checking the till's journal…</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="46" />
+      <location filename="src/caisse/ui/status_bar.py" line="48" />
       <source>{count} en attente</source>
       <translation>{count} pending</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="65" />
+      <location filename="src/caisse/ui/status_bar.py" line="67" />
       <source>{count} ticket(s) à réimprimer</source>
       <translation>{count} ticket(s) to reprint</translation>
     </message>
@@ -1260,22 +1260,22 @@ payment</translation>
       <translation>{name} is not a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="140" />
+      <location filename="src/caisse/ui/manager_menu.py" line="148" />
       <source>{name} {period} n° {number} : net {net} (enregistrement {gseq})</source>
       <translation>{name} {period} no. {number}: net {net} (record {gseq})</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="137" />
+      <location filename="src/caisse/ui/search_panel.py" line="134" />
       <source>{n} résultat(s).</source>
       <translation>{n} result(s).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="178" />
+      <location filename="src/caisse/ui/parked_screen.py" line="179" />
       <source>{time} · {items} article(s) · {total} · {name}</source>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="718" />
+      <location filename="src/caisse/ui/manager_menu.py" line="731" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1310,12 +1310,12 @@ payment</translation>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="728" />
+      <location filename="src/caisse/ui/manager_menu.py" line="741" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="232" />
+      <location filename="src/caisse/ui/product_grid.py" line="249" />
       <source>◀ Précédents</source>
       <translation>◀ Previous</translation>
     </message>

@@ -77,7 +77,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PAGES = ("x", "closures", "cash", "reprint", "training", "queue", "settings")
-NAV_WIDTH = 260
+NAV_WIDTH = 300
+SPIN_STYLE = (
+    "QSpinBox { font-size: 22px; padding-right: 52px; }"
+    "QSpinBox::up-button, QSpinBox::down-button { width: 48px; }"
+)
+"""Spin arrows wide enough for a finger (the default ones are a few pixels)."""
 
 
 def x_report_text(report: Mapping[str, Any]) -> str:
@@ -164,17 +169,17 @@ class DenominationGrid(QWidget):
             spin = QSpinBox()
             spin.setObjectName(f"{prefix}.{cents}")
             spin.setRange(0, 9999)
-            spin.setMinimumHeight(48)
-            spin.setMinimumWidth(110)
+            spin.setMinimumHeight(56)
+            spin.setMinimumWidth(150)
+            spin.setStyleSheet(SPIN_STYLE)
             spin.valueChanged.connect(self._on_spin_value_changed)
             row, col = index % 8, (index // 8) * 2
             grid.addWidget(caption, row, col)
             grid.addWidget(spin, row, col + 1)
             self.spins[cents] = spin
-        self.total = QLabel("")
+        self.total = QLabel("")  # placed by the page, outside the scrolled grid
         self.total.setObjectName(f"{prefix}_total")
         self.total.setProperty("role", "big")
-        grid.addWidget(self.total, 8, 0, 1, 4)
         self._on_spin_value_changed()
 
     def count(self) -> CashCount:
@@ -277,6 +282,7 @@ class ManagerMenu(QWidget):
         self.switch_button = touch_button(tr("Changer d'opérateur"), "manager.switch")
         self.switch_button.clicked.connect(self.lock_requested.emit)
         self.back_button = touch_button(tr("Retour à la vente"), "manager.back", role="primary")
+        self.back_button.setStyleSheet("font-size: 20px;")
         self.back_button.clicked.connect(self.back_requested.emit)
         for button in (self.lock_button, self.switch_button, self.back_button):
             nav.addWidget(button)
@@ -374,10 +380,12 @@ class ManagerMenu(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.cash_grid)
         column.addWidget(scroll, 1)
+        column.addWidget(self.cash_grid.total)
         row = QHBoxLayout()
         self.cash_open_button = touch_button(
-            tr("Ouvrir avec ce fond de caisse"), "manager.cash.open", role="primary"
+            tr("Ouvrir la session"), "manager.cash.open", role="primary"
         )
+        self.cash_open_button.setStyleSheet("font-size: 20px;")
         self.cash_open_button.clicked.connect(self._on_cash_open_clicked)
         self.cash_justification = QLineEdit()
         self.cash_justification.setObjectName("manager.cash.justification")
@@ -386,15 +394,15 @@ class ManagerMenu(QWidget):
             tr("Compter et clôturer la session"), "manager.cash.close", role="danger"
         )
         self.cash_close_button.clicked.connect(self._on_cash_close_clicked)
-        row.addWidget(self.cash_open_button)
-        row.addWidget(self.cash_justification, 1)
-        row.addWidget(self.cash_close_button)
+        row.addWidget(self.cash_open_button, 1)
+        row.addWidget(self.cash_close_button, 1)
         column.addLayout(row)
+        column.addWidget(self.cash_justification)
         moves = QHBoxLayout()
         self.cash_amount = QLineEdit()
         self.cash_amount.setObjectName("manager.cash.amount")
         self.cash_amount.setPlaceholderText(tr("Montant (€)"))
-        self.cash_amount.setMaximumWidth(200)
+        self.cash_amount.setMinimumWidth(150)
         self.cash_reason = QLineEdit()
         self.cash_reason.setObjectName("manager.cash.reason")
         self.cash_reason.setPlaceholderText(tr("Motif"))
@@ -402,11 +410,13 @@ class ManagerMenu(QWidget):
         self.cash_in_button.clicked.connect(lambda: self._on_cash_move_clicked(CashOp.CASH_IN))
         self.cash_out_button = touch_button(tr("Sortie d'espèces"), "manager.cash.out")
         self.cash_out_button.clicked.connect(lambda: self._on_cash_move_clicked(CashOp.CASH_OUT))
-        for widget in (self.cash_amount, self.cash_reason):
-            moves.addWidget(widget, 1)
-        moves.addWidget(self.cash_in_button)
-        moves.addWidget(self.cash_out_button)
+        moves.addWidget(self.cash_amount)
+        moves.addWidget(self.cash_reason, 1)
         column.addLayout(moves)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cash_in_button)
+        buttons.addWidget(self.cash_out_button)
+        column.addLayout(buttons)
         return page
 
     def _build_reprint(self) -> QWidget:
