@@ -51,8 +51,9 @@ def emit_closures(
     args: argparse.Namespace, till: Till, gseqs: Sequence[int], lang: str
 ) -> list[dict[str, Any]]:
     """Print each closure written (when a printer is set) and write them as one PDF."""
-    if not gseqs:
-        return []
+    pdf = getattr(args, "pdf", None)
+    if not gseqs or (till.printing is None and not pdf):
+        return []  # note: nothing to print or write; spare re-reading the closed range
     service = report_service(till)
     reports = [service.closure_report(g) for g in gseqs]
     if till.printing is not None:
@@ -67,7 +68,6 @@ def emit_closures(
                     f"Clôture {report.get('number')} non imprimée : {exc}",
                     f"Closure {report.get('number')} not printed: {exc}",
                 )
-    pdf = getattr(args, "pdf", None)
     if pdf:
         from caisse.reports.pdf import write_closures_pdf
 
