@@ -93,9 +93,8 @@ class StatusBar(QFrame):
         self.training_label.setVisible(False)
         for label in (self.sync_label, self.printer_label, self.training_label):
             label.setProperty("role", "status")
-        for label in (self.sync_label, self.printer_label):
-            # note: Ignored width, so that a long printer sentence never widens the window
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # note: Ignored width, so that a long printer sentence never widens the window
+        self.printer_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(18)
