@@ -32,3 +32,4 @@ def test_bench_ui_prints_one_json_line_of_figures() -> None:
     assert figures["cold_start_s"] > 0
     assert figures["rss_mb"] > 0
     assert figures["start_exit_codes"] == [0]
+    assert figures["completed"] is True

@@ -7,8 +7,8 @@ A demo shop with `--products` articles is generated into a fresh data directory.
   taken by the parent from the process launch to that line, interpreter start included;
 - interaction: a fresh `python -m caisse.app.bench_ui interact DATA` builds the real window
   (`qt_main.build_window`: real services, task runner and widgets), signs in by taps, then
-  scans random EANs (each from its first key to the line drawn) and types searches one key at
-  a time (each from the key to its results drawn, through the real search service);
+  types searches one key at a time (each from the key to its results drawn, through the real
+  search service) and scans random EANs (each from its first key to the line drawn);
 - memory: the resident set of that interactive process after the run.
 
 A first start, not counted, compiles the bytecode (as installing the till does) and caches
@@ -72,18 +72,26 @@ def _child(args: list[str], pycache: Path) -> subprocess.Popen[str]:
     )
 
 
-def _first_json_line(proc: subprocess.Popen[str]) -> dict[str, Any]:
+def _json_lines(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    """Every JSON line the child printed, merged (later lines update earlier ones).
+
+    note: the interactive child prints its figures as it goes, so that a child that dies
+    part-way (PySide6 6.12.0 loses a reference to None per slot call and aborts after a few
+    thousand) still reports what it measured.
+    """
+    figures: dict[str, Any] = {}
     for line in proc.stdout or ():
         if line.startswith("{"):
-            figures: dict[str, Any] = json.loads(line)
-            return figures
-    return {"error": f"no figures (exit code {proc.wait()})"}
+            figures.update(json.loads(line))
+    if not figures:
+        figures["error"] = f"no figures (exit code {proc.wait()})"
+    return figures
 
 
 def _cold_start(data_dir: Path, pycache: Path) -> tuple[float, dict[str, Any]]:
     t0 = time.perf_counter()
     proc = _child(["start", str(data_dir)], pycache)
-    figures = _first_json_line(proc)
+    figures = _json_lines(proc)
     elapsed = time.perf_counter() - t0
     figures["exit_code"] = proc.wait(timeout=120)
     return elapsed, figures
@@ -104,7 +112,7 @@ def bench_ui(products: int, scans: int, starts: int) -> dict[str, Any]:
         warm_up_s, _ = _cold_start(data_dir, pycache)
         runs = [_cold_start(data_dir, pycache) for _ in range(max(1, starts))]
         proc = _child(["interact", str(data_dir), str(scans)], pycache)
-        interaction = _first_json_line(proc)
+        interaction = _json_lines(proc)
         interaction["exit_code"] = proc.wait(timeout=600)
     cold = sorted(round(s, 3) for s, _ in runs)
     return {
@@ -291,25 +299,13 @@ def child_interact(data_dir: Path, scans: int) -> int:
         table = window.sale.lines_table
         entry = window.sale.code_entry
 
-        scan_ms: list[float] = []
-        scan_cpu_ms: list[float] = []
-        for i, code in enumerate(codes):
-            if i and i % SCANS_PER_TICKET == 0:
-                tap("sale.void_ticket")
-                tap("reason.preset.0")
-                wait(lambda: table.rowCount() == 0)
-            # note: a cashier scans every second or so; waiting for the worker to be idle
-            # keeps the previous scan's open-ticket save (a durable commit) out of this one.
-            wait(lambda: tasks.pending == 0)
-            before = table.rowCount()
-            t0, c0 = time.perf_counter(), time.process_time()
-            QTest.keyClicks(entry, code)
-            QTest.keyClick(entry, Qt.Key.Key_Return)
-            wait(lambda: table.rowCount() > before)  # noqa: B023 - waited for at once
-            app.processEvents()  # the paint events: the line is on screen
-            scan_ms.append((time.perf_counter() - t0) * 1000)
-            scan_cpu_ms.append((time.process_time() - c0) * 1000)
+        def emit(figures: dict[str, Any]) -> None:
+            figures.update(rss_mb=_rss_now_mb(), peak_rss_mb=_peak_rss_mb())
+            sys.stdout.write(json.dumps(figures) + "\n")
+            sys.stdout.flush()
 
+        # note: CPU time of the whole process (GUI thread and worker) for the same spans; on
+        # a machine shared with other work it shows what the till itself spent.
         field = panel.search.field
         key_ms: list[float] = []
         key_cpu_ms: list[float] = []
@@ -328,22 +324,51 @@ def child_interact(data_dir: Path, scans: int) -> int:
                 app.processEvents()
                 key_ms.append((time.perf_counter() - t0) * 1000)
                 key_cpu_ms.append((time.process_time() - c0) * 1000)
-        scan = _percentiles(scan_ms)
+        panel.search.clear()
         keys = _percentiles(key_ms)
-        figures = {
-            "scan_to_line_p99_ms": scan["p99_ms"],
-            "search_keystroke_p99_ms": keys["p99_ms"],
-            "scan_to_line": scan,
-            "search_keystroke": keys,
-            # note: CPU time of the whole process (GUI thread and worker) for the same spans;
-            # on a machine shared with other work it shows what the till itself spent.
-            "scan_to_line_cpu": _percentiles(scan_cpu_ms),
-            "search_keystroke_cpu": _percentiles(key_cpu_ms),
-            "rss_mb": _rss_now_mb(),
-            "peak_rss_mb": _peak_rss_mb(),
-        }
-        sys.stdout.write(json.dumps(figures) + "\n")
-        sys.stdout.flush()
+        emit(
+            {
+                "search_keystroke_p99_ms": keys["p99_ms"],
+                "search_keystroke": keys,
+                "search_keystroke_cpu": _percentiles(key_cpu_ms),
+            }
+        )
+
+        scan_ms: list[float] = []
+        scan_cpu_ms: list[float] = []
+        for i, code in enumerate(codes):
+            if i and i % SCANS_PER_TICKET == 0:
+                tap("sale.void_ticket")
+                tap("reason.preset.0")
+                wait(lambda: table.rowCount() == 0)
+                scan = _percentiles(scan_ms)
+                emit(
+                    {
+                        "scan_to_line_p99_ms": scan["p99_ms"],
+                        "scan_to_line": scan,
+                        "scan_to_line_cpu": _percentiles(scan_cpu_ms),
+                    }
+                )
+            # note: a cashier scans every second or so; waiting for the worker to be idle
+            # keeps the previous scan's open-ticket save (a durable commit) out of this one.
+            wait(lambda: tasks.pending == 0)
+            before = table.rowCount()
+            t0, c0 = time.perf_counter(), time.process_time()
+            QTest.keyClicks(entry, code)
+            QTest.keyClick(entry, Qt.Key.Key_Return)
+            wait(lambda: table.rowCount() > before)  # noqa: B023 - waited for at once
+            app.processEvents()  # the paint events: the line is on screen
+            scan_ms.append((time.perf_counter() - t0) * 1000)
+            scan_cpu_ms.append((time.process_time() - c0) * 1000)
+        scan = _percentiles(scan_ms)
+        emit(
+            {
+                "scan_to_line_p99_ms": scan["p99_ms"],
+                "scan_to_line": scan,
+                "scan_to_line_cpu": _percentiles(scan_cpu_ms),
+                "completed": True,
+            }
+        )
     finally:
         tasks.shutdown()
         devices.close()
