@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing, Rect, String
@@ -42,7 +43,9 @@ from caisse_verif.record import signature_extract
 
 _STYLES = getSampleStyleSheet()
 TITLE: Final = ParagraphStyle("CaisseTitle", parent=_STYLES["Title"], fontSize=16)
-H2: Final = ParagraphStyle("CaisseH2", parent=_STYLES["Heading2"], fontSize=12, spaceBefore=8)
+H2: Final = ParagraphStyle(
+    "CaisseH2", parent=_STYLES["Heading2"], fontSize=11, spaceBefore=5, spaceAfter=3
+)
 BODY: Final = ParagraphStyle("CaisseBody", parent=_STYLES["BodyText"], fontSize=9, leading=11)
 SMALL: Final = ParagraphStyle("CaisseSmall", parent=BODY, fontSize=7.5, leading=9)
 BAR: Final = colors.HexColor("#2F6690")
@@ -368,16 +371,33 @@ def closure_story(report: Mapping[str, Any]) -> list[Flowable]:
     included = report.get("included") or []
     if included:
         story.append(_p(f"Clôtures incluses : {len(included)}"))
-    story += [
-        Spacer(1, 4 * mm),
+    proof: list[Flowable] = [
         _p(
             f"N° {kind}-{int(report.get('kseq', 0)):06d} — Seq {report.get('gseq', '')} — "
             f"Sig {signature_extract(sig) if sig else ''}"
         ),
         _p(f"Clé de la caisse (kid) : {report.get('kid', '')}", SMALL),
         _p(f"Noyau signé : {report.get('core', '')}", SMALL),
+        _p("Le QR code contient le noyau et sa signature : caisse-verif --qr.", SMALL),
     ]
+    block = Table(
+        [[proof, _qr(f"{report.get('core', '')},{sig}")]],
+        colWidths=[130 * mm, 34 * mm],
+        hAlign="LEFT",
+    )
+    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [Spacer(1, 3 * mm), KeepTogether([block])]
     return story
+
+
+def _qr(data: str) -> Drawing:
+    """The closure's QR code (core and signature), 30 mm wide."""
+    widget = QrCodeWidget(data)
+    x0, y0, x1, y1 = widget.getBounds()
+    size = 30 * mm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
 
 
 def write_x_pdf(report: Mapping[str, Any], path: Path) -> None:
