@@ -100,177 +100,182 @@
   <context>
     <name>SaleScreen</name>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="385" />
+      <location filename="src/caisse/ui/sale_screen.py" line="403" />
       <source>Ajouter</source>
       <translation>Add</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="426" />
+      <location filename="src/caisse/ui/sale_screen.py" line="444" />
       <source>Annuler la ligne</source>
       <translation>Void line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="430" />
+      <location filename="src/caisse/ui/sale_screen.py" line="450" />
       <source>Annuler le ticket</source>
       <translation>Void ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="875" />
+      <location filename="src/caisse/ui/sale_screen.py" line="951" />
       <source>Annuler une ligne</source>
       <translation>Void a line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="404" />
+      <location filename="src/caisse/ui/sale_screen.py" line="422" />
       <source>Article</source>
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="880" />
+      <location filename="src/caisse/ui/sale_screen.py" line="956" />
       <source>Article défectueux</source>
       <translation>Faulty item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="904" />
+      <location filename="src/caisse/ui/sale_screen.py" line="980" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1005" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
       <source>Dernier ticket : {number}, rendu {change}</source>
       <translation>Last ticket: {number}, change {change}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="982" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1058" />
       <source>Enregistrement n° {gseq} (gseq)</source>
       <translation>Record no. {gseq} (gseq)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="878" />
+      <location filename="src/caisse/ui/sale_screen.py" line="954" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="879" />
+      <location filename="src/caisse/ui/sale_screen.py" line="955" />
       <source>Le client renonce</source>
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="633" />
+      <location filename="src/caisse/ui/sale_screen.py" line="654" />
       <source>MODE ÉCOLE : ces tickets ne sont pas des ventes (responsable : {who}).</source>
       <translation>TRAINING MODE: these tickets are not sales (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="539" />
+      <location filename="src/caisse/ui/sale_screen.py" line="560" />
       <source>Monnaie à rendre</source>
       <translation>Change due</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="902" />
+      <location filename="src/caisse/ui/sale_screen.py" line="978" />
       <source>Moyen de paiement refusé</source>
       <translation>Payment refused</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="565" />
+      <location filename="src/caisse/ui/sale_screen.py" line="586" />
       <source>Nouvelle vente</source>
       <translation>New sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="899" />
+      <location filename="src/caisse/ui/sale_screen.py" line="975" />
       <source>Pourquoi abandonner tout le ticket ?</source>
       <translation>Why abandon the whole ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="876" />
+      <location filename="src/caisse/ui/sale_screen.py" line="952" />
       <source>Pourquoi annuler « {label} » ?</source>
       <translation>Why void "{label}"?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="881" />
+      <location filename="src/caisse/ui/sale_screen.py" line="447" />
+      <source>Prix</source>
+      <translation>Price</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/sale_screen.py" line="957" />
       <source>Prix contesté</source>
       <translation>Price disputed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="404" />
+      <location filename="src/caisse/ui/sale_screen.py" line="422" />
       <source>Prix unit.</source>
       <translation>Unit price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="404" />
+      <location filename="src/caisse/ui/sale_screen.py" line="422" />
       <source>Qté</source>
       <translation>Qty</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="423" />
+      <location filename="src/caisse/ui/sale_screen.py" line="441" />
       <source>Qté +</source>
       <translation>Qty +</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="421" />
+      <location filename="src/caisse/ui/sale_screen.py" line="439" />
       <source>Qté −</source>
       <translation>Qty −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="465" />
+      <location filename="src/caisse/ui/sale_screen.py" line="486" />
       <source>Quantité : 3*code · poids : 0,532*code</source>
       <translation>Quantity: 3*code · weight: 0.532*code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="497" />
+      <location filename="src/caisse/ui/sale_screen.py" line="518" />
       <source>Reste à payer</source>
       <translation>Left to pay</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="382" />
+      <location filename="src/caisse/ui/sale_screen.py" line="400" />
       <source>Scannez ou tapez un code</source>
       <translation>Scan or type a code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="985" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1061" />
       <source>Signature : {extract}</source>
       <translation>Signature: {extract}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="495" />
+      <location filename="src/caisse/ui/sale_screen.py" line="516" />
       <source>TOTAL À PAYER</source>
       <translation>TOTAL TO PAY</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="922" />
+      <location filename="src/caisse/ui/sale_screen.py" line="998" />
       <source>Ticket annulé.</source>
       <translation>Ticket voided.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="992" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1068" />
       <source>Ticket imprimé.</source>
       <translation>Ticket printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="999" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1075" />
       <source>Ticket non imprimé (sur demande du client seulement).</source>
       <translation>Ticket not printed (only on the customer's request).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="988" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1064" />
       <source>Ticket non imprimé ({error}) : la vente est enregistrée ; réimprimez un duplicata.</source>
       <translation>Ticket not printed ({error}): the sale is recorded; reprint a duplicate.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="980" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1056" />
       <source>Ticket {number}</source>
       <translation>Ticket {number}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="404" />
+      <location filename="src/caisse/ui/sale_screen.py" line="422" />
       <source>Total</source>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="535" />
+      <location filename="src/caisse/ui/sale_screen.py" line="556" />
       <source>Vente enregistrée</source>
       <translation>Sale recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="498" />
+      <location filename="src/caisse/ui/sale_screen.py" line="519" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
@@ -336,6 +341,11 @@
       <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>Article</source>
       <translation>Item</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <source>Article abîmé</source>
+      <translation>Damaged item</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/parked_screen.py" line="235" />
@@ -416,6 +426,16 @@
       <location filename="src/caisse/ui/manager_menu.py" line="282" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="37" />
+      <source>Changer le prix</source>
+      <translation>Change the price</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/sale_screen.py" line="926" />
+      <source>Changer un prix demande un responsable.</source>
+      <translation>Changing a price needs a manager.</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/returns_screen.py" line="167" />
@@ -583,6 +603,11 @@
       <translation>Cash in recorded</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <source>Erreur d'étiquette</source>
+      <translation>Label error</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/parked_screen.py" line="336" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
@@ -601,6 +626,11 @@
       <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Essais</source>
       <translation>Attempts</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <source>Geste commercial</source>
+      <translation>Goodwill gesture</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/main_window.py" line="135" />
@@ -733,7 +763,7 @@
       <translation>Training mode needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1001" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1077" />
       <source>Le tiroir ne s'est pas ouvert ({error}).</source>
       <translation>The drawer did not open ({error}).</translation>
     </message>
@@ -753,7 +783,7 @@
       <translation>Local only</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="155" />
+      <location filename="src/caisse/ui/status_bar.py" line="154" />
       <source>MODE ÉCOLE ({who})</source>
       <translation>TRAINING MODE ({who})</translation>
     </message>
@@ -768,7 +798,7 @@
       <translation>Thank you, see you soon!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="446" />
+      <location filename="src/caisse/ui/sale_screen.py" line="467" />
       <source>Mettre en attente</source>
       <translation>Park</translation>
     </message>
@@ -970,7 +1000,7 @@ payment</translation>
       <translation>Back</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="450" />
+      <location filename="src/caisse/ui/sale_screen.py" line="471" />
       <source>Retour / remboursement</source>
       <translation>Return / refund</translation>
     </message>
@@ -1075,9 +1105,14 @@ payment</translation>
       <translation>VAT by rate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="959" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1035" />
       <source>Tapez l'adresse e-mail du client, ou choisissez un autre ticket.</source>
       <translation>Type the customer's e-mail address, or choose another ticket option.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="61" />
+      <source>Tapez le nouveau prix, puis touchez le motif.</source>
+      <translation>Type the new price, then touch the reason.</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/manager_menu.py" line="481" />
@@ -1100,17 +1135,17 @@ payment</translation>
       <translation>Interrupted ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1074" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1150" />
       <source>Ticket mis en attente : {what}.</source>
       <translation>Ticket parked: {what}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1119" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1195" />
       <source>Ticket repris ; le ticket en cours est mis en attente ({what}).</source>
       <translation>Ticket resumed; the current ticket is parked ({what}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1080" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1156" />
       <source>Ticket repris.</source>
       <translation>Ticket resumed.</translation>
     </message>
@@ -1125,7 +1160,7 @@ payment</translation>
       <translation>Ticket {ticket} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="994" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1070" />
       <source>Ticket à envoyer par e-mail à {address} (en file d'attente).</source>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
@@ -1248,6 +1283,11 @@ payment</translation>
       <location filename="src/caisse/ui/status_bar.py" line="67" />
       <source>{count} ticket(s) à réimprimer</source>
       <translation>{count} ticket(s) to reprint</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/price_dialog.py" line="45" />
+      <source>{label} : {price} aujourd'hui</source>
+      <translation>{label}: {price} today</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/weigh_dialog.py" line="79" />

@@ -11,6 +11,9 @@ Object names of every interactive widget of the till (the screens list theirs to
   ``manager.reprint.*``, ``manager.training.*``, ``manager.queue.*``, ``manager.back``…;
 - manager PIN (`caisse.ui.pin_dialog`): ``approver.dialog``, ``approver.operator.<id>``,
   ``approver.pin_pad.<digit>``, ``approver.ok``, ``approver.cancel``, ``approver.message``;
+- price override (`caisse.ui.price_dialog`, opened by ``sale.override_price``):
+  ``price.dialog``, ``price.amount``, ``price.key.<digit>``, ``price.key.comma``,
+  ``price.key.back``, ``price.reason.<i>``, ``price.cancel``;
 - weighing (`caisse.ui.weigh_dialog`): ``weigh.dialog``, ``weigh.weight``, ``weigh.reason``,
   ``weigh.read``, ``weigh.use``, ``weigh.cancel``;
 - customer display window (`caisse.ui.customer_display`): ``customer.window``,

@@ -27,6 +27,18 @@ class Checkout(Protocol):
 
     def void_line(self, session: OperatorSession, sale: Sale, n: int, reason: str) -> None: ...
 
+    def override_price(
+        self,
+        session: OperatorSession,
+        sale: Sale,
+        n: int,
+        unit_ttc_cents: int,
+        reason: str,
+        approver: OperatorSession | None = None,
+    ) -> None:
+        """Change a unit price. Raises PermissionDenied without the right or a manager."""
+        ...
+
     def set_quantity(
         self, session: OperatorSession, sale: Sale, n: int, qty_milli: int
     ) -> None: ...

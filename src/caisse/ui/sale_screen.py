@@ -50,6 +50,7 @@ from caisse.domain.money import format_eur, parse_eur, parse_quantity
 from caisse.domain.sale import Payment, Sale, SaleState, Tender
 from caisse.services.catalogue import ProductHit
 from caisse.services.checkout import TicketResult
+from caisse.services.errors import PermissionDenied
 from caisse.services.open_tickets import ParkedTicket
 from caisse.services.operators import OperatorSession
 from caisse.ui.catalogue_panel import CataloguePanel, unknown_code_of
@@ -65,7 +66,9 @@ from caisse.ui.parked_screen import (
     describe,
 )
 from caisse.ui.payment_screen import PaymentPanel, ReceiptChoice, tender_label
+from caisse.ui.pin_dialog import ApproverDialog
 from caisse.ui.ports import Checkout, Operators
+from caisse.ui.price_dialog import PriceDialog
 from caisse.ui.returns_screen import Refunder, ReturnsLookup, ReturnsScreen
 from caisse.ui.search_panel import UnknownCodeNotice
 from caisse.ui.tasks import TaskRunner
@@ -232,6 +235,19 @@ class SaleDesk:
         self._checkout.void_line(session, sale, n, reason)
         return view_of(sale)
 
+    def override_price(
+        self,
+        session: OperatorSession,
+        n: int,
+        cents: int,
+        reason: str,
+        approver: OperatorSession | None = None,
+    ) -> SaleView:
+        """Change a line's unit price. Raises PermissionDenied without the right or a manager."""
+        sale = self._current()
+        self._checkout.override_price(session, sale, n, cents, reason, approver)
+        return view_of(sale)
+
     def step_quantity(self, session: OperatorSession, n: int, step: int) -> SaleView:
         """Add or remove one piece on a line.
 
@@ -335,6 +351,8 @@ class SaleScreen(QWidget):
         # weighed on it, and a typed weight is refused
         self.weighing: Weighing | None = None
         self.weigh_dialog: WeighDialog | None = None
+        self.price_dialog: PriceDialog | None = None
+        self.approver_dialog: ApproverDialog | None = None
         # open and parked tickets, returns (set by `use_ticket_services`)
         self._raw_tasks = tasks
         self.open_tickets: OpenTickets | None = None
@@ -426,6 +444,8 @@ class SaleScreen(QWidget):
             self.tr("Annuler la ligne"), "sale.void_line", role="danger"
         )
         self.void_line_button.clicked.connect(self._on_void_line_clicked)
+        self.override_price_button = touch_button(self.tr("Prix"), "sale.override_price")
+        self.override_price_button.clicked.connect(self._on_override_price_clicked)
         self.void_ticket_button = touch_button(
             self.tr("Annuler le ticket"), "sale.void_ticket", role="danger"
         )
@@ -433,6 +453,7 @@ class SaleScreen(QWidget):
         for button in (
             self.qty_minus_button,
             self.qty_plus_button,
+            self.override_price_button,
             self.void_line_button,
             self.void_ticket_button,
         ):
@@ -682,7 +703,12 @@ class SaleScreen(QWidget):
         selected = self._selected_line() is not None
         self.code_entry.setEnabled(self._session is not None)
         self.add_button.setEnabled(self._session is not None)
-        for button in (self.qty_minus_button, self.qty_plus_button, self.void_line_button):
+        for button in (
+            self.qty_minus_button,
+            self.qty_plus_button,
+            self.void_line_button,
+            self.override_price_button,
+        ):
             button.setEnabled(ready and has_lines and selected)
         self.void_ticket_button.setEnabled(
             ready and view.open and (has_lines or bool(view.payments))
@@ -865,6 +891,56 @@ class SaleScreen(QWidget):
                 screen.reject()
         self.parked_screen = self.returns_screen = None
         self.resume_dialog = None
+
+    def _on_override_price_clicked(self) -> None:
+        n = self._selected_line()
+        if n is None or self._session is None or self._finalising:
+            return
+        line = next((li for li in self._view.lines if li.n == n), None)
+        if line is None:
+            return
+        self._close_dialog()
+        dialog = PriceDialog(line.label, line.unit_price, self._lang, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.price_did_choose.connect(lambda cents, reason: self._override(n, cents, reason))
+        dialog.finished.connect(self._on_price_dialog_finished)
+        self.price_dialog = dialog
+        dialog.open()
+
+    def _on_price_dialog_finished(self, _result: int) -> None:
+        self.price_dialog = None
+
+    def _override(
+        self, n: int, cents: int, reason: str, approver: OperatorSession | None = None
+    ) -> None:
+        """Send the new price; without the right, a manager's PIN is asked, then it is resent."""
+        session = self._session
+        if session is None:
+            return
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, PermissionDenied) and approver is None and self._operators:
+                dialog = ApproverDialog(
+                    self._operators,
+                    self._raw_tasks,
+                    tr("Changer un prix demande un responsable."),
+                    self._lang,
+                    self,
+                )
+                dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+                dialog.approver_did_sign.connect(
+                    lambda manager: self._override(n, cents, reason, manager)
+                )
+                self.approver_dialog = dialog
+                dialog.open()
+                return
+            self._on_task_failed(exc)
+
+        self._tasks.run(
+            lambda: self._desk.override_price(session, n, cents, reason, approver),
+            lambda view: self._render(view, select_n=n),
+            refused,
+        )
 
     def _on_void_line_clicked(self) -> None:
         n = self._selected_line()
