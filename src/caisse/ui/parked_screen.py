@@ -363,8 +363,10 @@ class ParkedScreen(QDialog):
 class ResumeOfferDialog(QDialog):
     """At the first sign-in after a stop in the middle of a ticket: resume it now, or later."""
 
-    did_answer = Signal(bool)
-    """True: resume it now; False: park it (it stays in the parked list)."""
+    resume_did_choose = Signal()
+    """Resume it now."""
+    later_did_choose = Signal()
+    """Park it: it stays in the parked list (also when the dialog is closed otherwise)."""
 
     def __init__(self, ticket: ParkedTicket, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -387,19 +389,24 @@ class ResumeOfferDialog(QDialog):
         layout.addWidget(text)
         row = QHBoxLayout()
         self.later_button = touch_button(tr("Plus tard (en attente)"), "resume.later")
-        self.later_button.clicked.connect(lambda: self._answer(False))
+        self.later_button.clicked.connect(self._on_later_clicked)
         self.yes_button = touch_button(
             tr("Reprendre le ticket"), "resume.yes", role="primary", min_height=72
         )
-        self.yes_button.clicked.connect(lambda: self._answer(True))
+        self.yes_button.clicked.connect(self._on_yes_clicked)
         row.addWidget(self.later_button)
         row.addWidget(self.yes_button, 1)
         layout.addLayout(row)
-        self.rejected.connect(lambda: self._answer(False))
+        self.rejected.connect(self._on_later_clicked)
 
-    def _answer(self, resume: bool) -> None:
-        if self._answered:
-            return
-        self._answered = True
-        self.accept()
-        self.did_answer.emit(resume)
+    def _on_yes_clicked(self) -> None:
+        if not self._answered:
+            self._answered = True
+            self.accept()
+            self.resume_did_choose.emit()
+
+    def _on_later_clicked(self) -> None:
+        if not self._answered:
+            self._answered = True
+            self.accept()
+            self.later_did_choose.emit()

@@ -152,6 +152,8 @@ class PaymentPanel(QWidget):
         row.addWidget(self.remove_payment_button)
         return row
 
+    # note: the click lambdas take *args, never a bool default (``_checked=False``): with
+    # PySide6 6.12 a bool default on a slot of clicked(bool) ends in "bool_dealloc" at exit.
     def _key(self, text: str, name: str, role: str = "key") -> QPushButton:
         key = touch_button(text, name, role=role, min_height=KEY_PX)
         key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -168,13 +170,13 @@ class PaymentPanel(QWidget):
         ]  # fmt: skip
         for index, (name, text) in enumerate(keys):
             key = self._key(text, f"sale.keypad.{name}")
-            key.clicked.connect(lambda _checked=False, t=text: self.type_amount(t))
+            key.clicked.connect(lambda *_args, t=text: self.type_amount(t))
             pad.addWidget(key, index // 3, index % 3)
             self.keypad[name] = key
         for row, cents in enumerate(QUICK_NOTES_CENTS):
             note = self._key(f"{cents // 100} €", f"sale.note.{cents}")
             note.setToolTip(tr("Billet reçu en espèces"))
-            note.clicked.connect(lambda _checked=False, c=cents: self.cash_did_hand.emit(c))
+            note.clicked.connect(lambda *_args, c=cents: self.cash_did_hand.emit(c))
             pad.addWidget(note, row, 3)
             self.notes[cents] = note
         clear = self._key("C", "sale.keypad.clear", role="danger")
@@ -188,7 +190,7 @@ class PaymentPanel(QWidget):
         for row, cents in enumerate(QUICK_COINS_CENTS, start=2):
             coin = self._key(f"{cents // 100} €", f"sale.coin.{cents}")
             coin.setToolTip(tr("Pièce reçue en espèces"))
-            coin.clicked.connect(lambda _checked=False, c=cents: self.cash_did_hand.emit(c))
+            coin.clicked.connect(lambda *_args, c=cents: self.cash_did_hand.emit(c))
             pad.addWidget(coin, row, 4)
             self.notes[cents] = coin
         return pad
@@ -199,7 +201,7 @@ class PaymentPanel(QWidget):
         for index, (tender, name) in enumerate(TENDER_NAMES.items()):
             button = touch_button(tender_label(tender), name, role="key", min_height=KEY_PX)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            button.clicked.connect(lambda _checked=False, t=tender: self._on_tender_clicked(t))
+            button.clicked.connect(lambda *_args, t=tender: self._on_tender_clicked(t))
             grid.addWidget(button, index // 3, index % 3)
             self.tenders[tender] = button
         return grid

@@ -1116,7 +1116,8 @@ class SaleScreen(QWidget):
         self._close_dialog()
         dialog = ResumeOfferDialog(ticket, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.did_answer.connect(lambda resume: self._on_resume_answered(ticket.id, resume))
+        dialog.resume_did_choose.connect(lambda: self._on_resume_answered(ticket.id, True))
+        dialog.later_did_choose.connect(lambda: self._on_resume_answered(ticket.id, False))
         self.resume_dialog = dialog
         dialog.open()
 
