@@ -31,7 +31,20 @@ Object names of every interactive widget of the till (the screens list theirs to
   ``sale.print_ticket``, ``sale.finalise``, ``sale.confirmation``,
   ``sale.confirmation.change``, ``sale.confirmation.ticket``, ``sale.confirmation.gseq``,
   ``sale.confirmation.signature``, ``sale.confirmation.print``, ``sale.new_sale``,
-  ``sale.training_banner``, ``sale.status``;
+  ``sale.training_banner``, ``sale.status``, ``sale.park``, ``sale.parked``, ``sale.returns``;
+- payment panel (`caisse.ui.payment_screen`, in the sale screen; the ``sale.*`` names above
+  and): ``sale.payment_panel``, ``sale.coin.100``, ``sale.coin.200``,
+  ``sale.pay_meal_voucher``, ``sale.pay_gift_voucher``, ``sale.pay_credit_note``,
+  ``sale.receipt.none``, ``sale.receipt.email``, ``sale.receipt.email_address``;
+- parked tickets (`caisse.ui.parked_screen`): ``parked.screen``, ``parked.list``,
+  ``parked.resume``, ``parked.discard``, ``parked.close``, ``parked.message``,
+  ``parked.empty``; resume offer after a stop mid-ticket: ``resume.dialog``, ``resume.text``,
+  ``resume.yes``, ``resume.later``;
+- returns (`caisse.ui.returns_screen`): ``returns.screen``, ``returns.search``,
+  ``returns.find``, ``returns.date``, ``returns.by_date``, ``returns.tickets``,
+  ``returns.original``, ``returns.lines``, ``returns.qty_minus``, ``returns.qty_plus``,
+  ``returns.all``, ``returns.total``, ``returns.tender.<TENDER>``, ``returns.print``,
+  ``returns.refund``, ``returns.message``, ``returns.close``;
 - catalogue (`caisse.ui.catalogue_panel`, `caisse.ui.search_panel`, `caisse.ui.product_grid`):
   ``catalogue.panel``, ``catalogue.search`` (search field), ``catalogue.search_clear``,
   ``catalogue.stack``, ``catalogue.search_results``, ``catalogue.search_status``,
