@@ -303,7 +303,7 @@
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="862" />
+      <location filename="src/caisse/ui/manager_menu.py" line="880" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -373,7 +373,7 @@
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="667" />
+      <location filename="src/caisse/ui/manager_menu.py" line="685" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
@@ -408,12 +408,12 @@
       <translation>Hello</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="202" />
+      <location filename="src/caisse/ui/main_window.py" line="218" />
       <source>CAISSE BLOQUÉE : {reason} Aucune vente n'est possible ; appelez le responsable.</source>
       <translation>TILL BLOCKED: {reason} No sale is possible; call the manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="109" />
+      <location filename="src/caisse/ui/main_window.py" line="125" />
       <source>Caisse</source>
       <translation>Till</translation>
     </message>
@@ -448,7 +448,7 @@
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="759" />
+      <location filename="src/caisse/ui/manager_menu.py" line="777" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
@@ -463,7 +463,7 @@
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="634" />
+      <location filename="src/caisse/ui/manager_menu.py" line="640" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
@@ -493,7 +493,12 @@
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="656" />
+      <location filename="src/caisse/ui/manager_menu.py" line="671" />
+      <source>Clôture enregistrée ; ticket non imprimé : {error}</source>
+      <translation>Closure recorded; ticket not printed: {error}</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="662" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
@@ -533,7 +538,7 @@
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="729" />
+      <location filename="src/caisse/ui/manager_menu.py" line="747" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
@@ -553,12 +558,12 @@
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="770" />
+      <location filename="src/caisse/ui/manager_menu.py" line="788" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="774" />
+      <location filename="src/caisse/ui/manager_menu.py" line="792" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
@@ -598,7 +603,7 @@
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="727" />
+      <location filename="src/caisse/ui/manager_menu.py" line="745" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
@@ -633,7 +638,7 @@
       <translation>Goodwill gesture</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="135" />
+      <location filename="src/caisse/ui/main_window.py" line="151" />
       <source>Gestion</source>
       <translation>Manager</translation>
     </message>
@@ -658,7 +663,7 @@
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="869" />
+      <location filename="src/caisse/ui/manager_menu.py" line="887" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
@@ -708,7 +713,7 @@
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="855" />
+      <location filename="src/caisse/ui/manager_menu.py" line="873" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
@@ -743,7 +748,7 @@
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="855" />
+      <location filename="src/caisse/ui/manager_menu.py" line="873" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
@@ -753,12 +758,12 @@
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="721" />
+      <location filename="src/caisse/ui/manager_menu.py" line="739" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="796" />
+      <location filename="src/caisse/ui/manager_menu.py" line="814" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
@@ -808,12 +813,12 @@
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="782" />
+      <location filename="src/caisse/ui/manager_menu.py" line="800" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="784" />
+      <location filename="src/caisse/ui/manager_menu.py" line="802" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
@@ -853,17 +858,17 @@
       <translation>Operator</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="224" />
+      <location filename="src/caisse/ui/main_window.py" line="240" />
       <source>Opérateur : {name}</source>
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="634" />
+      <location filename="src/caisse/ui/manager_menu.py" line="640" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="691" />
+      <location filename="src/caisse/ui/manager_menu.py" line="709" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
@@ -913,7 +918,7 @@
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="854" />
+      <location filename="src/caisse/ui/manager_menu.py" line="872" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
@@ -938,7 +943,7 @@
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="629" />
+      <location filename="src/caisse/ui/manager_menu.py" line="635" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
@@ -1070,12 +1075,12 @@ payment</translation>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="726" />
+      <location filename="src/caisse/ui/manager_menu.py" line="744" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="671" />
+      <location filename="src/caisse/ui/manager_menu.py" line="689" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
@@ -1085,7 +1090,7 @@ payment</translation>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="728" />
+      <location filename="src/caisse/ui/manager_menu.py" line="746" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
@@ -1125,7 +1130,7 @@ payment</translation>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="855" />
+      <location filename="src/caisse/ui/manager_menu.py" line="873" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
@@ -1155,7 +1160,7 @@ payment</translation>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="841" />
+      <location filename="src/caisse/ui/manager_menu.py" line="859" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
@@ -1225,7 +1230,7 @@ payment</translation>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="650" />
+      <location filename="src/caisse/ui/manager_menu.py" line="656" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
@@ -1235,12 +1240,12 @@ payment</translation>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="705" />
+      <location filename="src/caisse/ui/manager_menu.py" line="723" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="765" />
+      <location filename="src/caisse/ui/manager_menu.py" line="783" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1265,12 +1270,12 @@ payment</translation>
       <translation>Sales</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="138" />
+      <location filename="src/caisse/ui/main_window.py" line="154" />
       <source>Verrouiller</source>
       <translation>Lock</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="186" />
+      <location filename="src/caisse/ui/main_window.py" line="202" />
       <source>Vérification du journal de la caisse…</source>
       <translation>Checking the till's journal…</translation>
     </message>
@@ -1315,7 +1320,7 @@ payment</translation>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="731" />
+      <location filename="src/caisse/ui/manager_menu.py" line="749" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1350,7 +1355,7 @@ payment</translation>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="741" />
+      <location filename="src/caisse/ui/manager_menu.py" line="759" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
     </message>

@@ -119,8 +119,9 @@ def printing_shop(shop: TillFixture) -> Iterator[tuple[TillFixture, GuiDevices]]
     shop.till.close()
     settings = Settings(data_dir=shop.data_dir, display="none", scale="none")
     shop.till = open_till(settings, clock=shop.clock, simulators=True)
+    till = shop.till
     devices = gui_devices(
-        settings, shop.till.context, shop.till.closures, shop.till.cash, shop.till.printing
+        settings, till.context, till.closures, till.cash, till.printing, reports=till.reports
     )
     yield shop, devices
     devices.close()
@@ -174,6 +175,12 @@ def test_paper_out_shows_in_the_status_bar_and_the_menu_reprints_the_ticket(
     assert menu.queue_table.rowCount() == 0
     assert any(ticket in line for line in emulator.text_lines())
     qtbot.waitUntil(lambda: status_says(window, "Imprimante : OK"), timeout=10000)
+
+    emulator.clear_output()
+    tap(qtbot, window, "manager.nav.x")
+    tap(qtbot, window, "manager.x.print")
+    assert "Rapport X imprimé." in label(window, "manager.message").text()
+    assert any("RAPPORT X" in line.upper() for line in emulator.text_lines())
 
 
 def test_a_job_cancelled_from_the_menu_is_traced(

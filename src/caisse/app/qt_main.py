@@ -62,7 +62,13 @@ def build_window(
 ) -> tuple[MainWindow, GuiDevices, CustomerDisplayWindow | None]:
     """The main window wired to the till's services and devices (also used by screenshots)."""
     devices = gui_devices(
-        till.settings, till.context, till.closures, till.cash, till.printing, demo=demo
+        till.settings,
+        till.context,
+        till.closures,
+        till.cash,
+        till.printing,
+        demo=demo,
+        reports=till.reports,
     )
     displays: list[SaleDisplay] = []
     window_display = None

@@ -31,6 +31,7 @@ from caisse.services.closures import ClosureService
 from caisse.services.context import TillContext
 from caisse.services.device_status import PrinterState, PrinterStatusView
 from caisse.services.operators import OperatorSession
+from caisse.services.reports import ReportService
 from caisse.ui.manager_ports import PrintJobView, ScaleReadingView
 from hw.display.factory import DisplaySetup, open_display
 from hw.errors import (
@@ -155,10 +156,11 @@ class NoReportPrinter(Refused):
 
 
 class ReportDesk:
-    """The X report for the manager menu (port `XReports`).
+    """The X report and the closure tickets for the manager menu (port `XReports`).
 
-    `x_ticket` lays the report out for the printer; until the report layout lands it is None
-    and `print_x` refuses with one sentence (the report is still shown on screen).
+    With the report service (`caisse.services.reports`) the X report carries its details and
+    is laid out by `report_layout`; without it (tests of the menu alone) the closure service's
+    figures are shown and nothing prints.
     """
 
     def __init__(
@@ -166,24 +168,31 @@ class ReportDesk:
         closures: ClosureService,
         cash: CashService,
         printing: Printing | None,
-        x_ticket: Callable[[dict[str, Any]], TicketDocument] | None = None,
+        reports: ReportService | None = None,
     ) -> None:
         self._closures = closures
         self._cash = cash
         self._printing = printing
-        self.x_ticket = x_ticket
+        self._reports = reports
 
     def x_report(self, now: datetime | None = None) -> dict[str, Any]:
+        if self._reports is not None:
+            return self._reports.x_report(now)
         return self._closures.x_report(now, cash_session=self._cash.session_status())
 
-    def print_x(self) -> None:
-        if self._printing is None or self.x_ticket is None:
+    def _print(self, document: Callable[[ReportService], TicketDocument]) -> None:
+        if self._printing is None or self._reports is None:
             raise NoReportPrinter
-        document = self.x_ticket(self.x_report())
         try:
-            self._printing.spooler.print(document)
+            self._printing.spooler.print(document(self._reports))
         except HardwareError as exc:
             raise DeviceFailed("printer", exc) from exc
+
+    def print_x(self) -> None:
+        self._print(lambda reports: reports.x_ticket())
+
+    def print_closure(self, gseq: int) -> None:
+        self._print(lambda reports: reports.closure_ticket(gseq))
 
 
 # ---------------------------------------------------------------- scale
@@ -377,7 +386,7 @@ def gui_devices(
     printing: Printing | None,
     *,
     demo: bool = False,
-    x_ticket: Callable[[dict[str, Any]], TicketDocument] | None = None,
+    reports: ReportService | None = None,
 ) -> GuiDevices:
     """Open the scale and the pole display of `settings` and adapt the printer for the UI."""
     closers: list[Callable[[], None]] = []
@@ -400,7 +409,7 @@ def gui_devices(
     return GuiDevices(
         queue,
         monitor,
-        ReportDesk(closures, cash, printing, x_ticket),
+        ReportDesk(closures, cash, printing, reports),
         _scale(settings, demo, closers),
         _pole(settings, closers),
         lines,

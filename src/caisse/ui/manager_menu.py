@@ -278,12 +278,12 @@ class ManagerMenu(QWidget):
             self.nav[name] = button
         nav.addStretch(1)
         self.lock_button = touch_button(tr("Verrouiller"), "manager.lock")
-        self.lock_button.clicked.connect(self.lock_requested.emit)
+        self.lock_button.clicked.connect(self._on_lock_clicked)
         self.switch_button = touch_button(tr("Changer d'opérateur"), "manager.switch")
-        self.switch_button.clicked.connect(self.lock_requested.emit)
+        self.switch_button.clicked.connect(self._on_lock_clicked)
         self.back_button = touch_button(tr("Retour à la vente"), "manager.back", role="primary")
         self.back_button.setStyleSheet("font-size: 20px;")
-        self.back_button.clicked.connect(self.back_requested.emit)
+        self.back_button.clicked.connect(self._on_back_clicked)
         for button in (self.lock_button, self.switch_button, self.back_button):
             nav.addWidget(button)
         nav_box = QWidget()
@@ -549,6 +549,12 @@ class ManagerMenu(QWidget):
                 dialog.reject()
         self.approver_dialog = self.reason_dialog = None
 
+    def _on_lock_clicked(self) -> None:
+        self.lock_requested.emit()
+
+    def _on_back_clicked(self) -> None:
+        self.back_requested.emit()
+
     def show_page(self, name: str) -> None:
         self.pages.setCurrentIndex(PAGES.index(name))
         for page, button in self.nav.items():
@@ -655,6 +661,18 @@ class ManagerMenu(QWidget):
         self.closures_text.setText(text)
         self.show_message(tr("Clôture enregistrée."), error=False)
         self.show_x_report()
+        if results:
+            # the closure stands whatever the printer does; a failure is only said
+            gseq, reports = results[-1].gseq, self._reports
+            self._tasks.run(lambda: reports.print_closure(gseq), _ignore, self._on_print_failed)
+
+    def _on_print_failed(self, exc: BaseException) -> None:
+        self.show_message(
+            tr("Clôture enregistrée ; ticket non imprimé : {error}").format(
+                error=error_text(exc, self._lang)
+            ),
+            error=True,
+        )
 
     # ------------------------------------------------------------ cash
 
@@ -869,3 +887,7 @@ class ManagerMenu(QWidget):
             tr("Impression du ticket {ticket} abandonnée.").format(ticket=job.ticket), error=False
         )
         self.load_queue()
+
+
+def _ignore(_value: object) -> None:
+    """A task result nobody needs."""

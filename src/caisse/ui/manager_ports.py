@@ -69,12 +69,16 @@ class TicketDesk(Protocol):
 
 
 class XReports(Protocol):
-    """The X report: its figures, and its ticket on the till's printer."""
+    """The X report (figures and ticket) and the closure tickets, on the till's printer."""
 
     def x_report(self, now: datetime | None = None) -> dict[str, Any]: ...
 
     def print_x(self) -> None:
         """Print the X ticket. Raises PrinterFailed, or Refused when there is no printer."""
+        ...
+
+    def print_closure(self, gseq: int) -> None:
+        """Print a Z, M or Y ticket. Raises as `print_x`."""
         ...
 
 
