@@ -195,7 +195,8 @@ class TileGrid(QWidget):
         self.tiles: list[ProductTile] = []
         for i in range(columns * rows):
             tile = ProductTile(f"{name_prefix}.{i}")
-            tile.clicked.connect(lambda _checked=False, t=tile: self._on_tile_clicked(t))
+            # note: *args, not a bool default: see caisse.ui.payment_screen (PySide6 6.12).
+            tile.clicked.connect(lambda *_args, t=tile: self._on_tile_clicked(t))
             grid.addWidget(tile, i // columns, i % columns)
             self.tiles.append(tile)
 
