@@ -168,7 +168,10 @@ def test_returns_find_the_original_by_number_qr_and_date(shop: TillFixture) -> N
     with pytest.raises(TicketNotFound):
         returns.find("TILL01-T-999999")
     day = date.fromisoformat(found.ts_local[:10])
-    assert [t.ticket_no for t in returns.on_date(day)] == [done.number]
+    (listed,) = returns.on_date(day)
+    assert listed.ticket_no == done.number
+    assert listed.time_local == found.ts_local[11:16]  # local time, not UTC (14:45 vs 13:45)
+    assert listed.time_local == "14:45"
 
     assert returns.refund_total(done.number, [(1, 2000)]) == -210
     shop.till.checkout.refund(shop.manager, done.number, [(1, 2000)], [Payment(Tender.CASH, -210)])

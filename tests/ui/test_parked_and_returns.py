@@ -295,6 +295,7 @@ def test_returns_by_date_and_a_forged_qr_code(qtbot: QtBot, shop: TillFixture) -
     assert screen.tickets_list.count() == 1
     item = screen.tickets_list.item(0)
     assert number in item.text()
+    assert item.text().startswith("14:45")  # the shop's time (Paris), not UTC
     screen._on_tickets_list_item_clicked(item)  # a tap on the row
     assert screen.ticket is not None
     assert screen.ticket.ticket_no == number

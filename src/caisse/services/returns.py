@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from caisse.domain.catalog import Unit
@@ -46,6 +46,16 @@ class RefundableLine:
     @property
     def left_milli(self) -> int:
         return self.sold_milli - self.returned_milli
+
+
+@dataclass(frozen=True, slots=True)
+class DayTicket:
+    """A sale of the chosen day as the list shows it (time in the till's time zone)."""
+
+    ticket_no: str
+    time_local: str
+    total_ttc_cents: int
+    operator_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +127,20 @@ class ReturnsService:
             returned = uow.sales.returned_qty(entry.gseq)
         return self._refundable(entry, body, returned)
 
-    def on_date(self, day: date) -> list[TicketSummary]:
+    def on_date(self, day: date) -> list[DayTicket]:
         """The sales of a business date (refunds left out), newest first."""
         with self._till.uow() as uow:
             found = uow.sales.on_date(day.isoformat(), DATE_LIST_LIMIT)
-        return [t for t in found if t.op == "SALE"]
+        return [self._day_ticket(t) for t in found if t.op == "SALE"]
+
+    def _day_ticket(self, ticket: TicketSummary) -> DayTicket:
+        moment = datetime.fromisoformat(ticket.ts_utc.replace("Z", "+00:00"))
+        return DayTicket(
+            ticket_no=ticket.ticket_no,
+            time_local=moment.astimezone(self._till.tz).strftime("%H:%M"),
+            total_ttc_cents=ticket.total_ttc_cents,
+            operator_id=ticket.operator_id,
+        )
 
     def refund_total(self, ticket_no: str, lines: Sequence[tuple[int, int]]) -> int:
         """What refunding these (line, quantity) comes to, negative, as the refund computes it.

@@ -46,8 +46,7 @@ from caisse.domain.money import format_eur
 from caisse.domain.sale import Payment, Tender
 from caisse.services.checkout import TicketResult
 from caisse.services.operators import OperatorSession, Right
-from caisse.services.ports import TicketSummary
-from caisse.services.returns import RefundableLine, RefundableTicket
+from caisse.services.returns import DayTicket, RefundableLine, RefundableTicket
 from caisse.ui.errors import error_text
 from caisse.ui.i18n import tr
 from caisse.ui.payment_screen import tender_label
@@ -66,7 +65,7 @@ class ReturnsLookup(Protocol):
 
     def find_by_qr(self, text: str) -> RefundableTicket: ...
 
-    def on_date(self, day: date) -> list[TicketSummary]: ...
+    def on_date(self, day: date) -> list[DayTicket]: ...
 
     def refund_total(self, ticket_no: str, lines: Sequence[tuple[int, int]]) -> int: ...
 
@@ -269,11 +268,11 @@ class ReturnsScreen(QDialog):
         lookup = self._lookup
         self._tasks.run(lambda: lookup.on_date(day), self._on_day_loaded, self._on_failed)
 
-    def _on_day_loaded(self, tickets: list[TicketSummary]) -> None:
+    def _on_day_loaded(self, tickets: list[DayTicket]) -> None:
         self.tickets_list.clear()
         for ticket in tickets:
             item = QListWidgetItem(
-                f"{ticket.ts_utc[11:16]}  {ticket.ticket_no}  {format_eur(ticket.total_ttc_cents)}"
+                f"{ticket.time_local}  {ticket.ticket_no}  {format_eur(ticket.total_ttc_cents)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, ticket.ticket_no)
             item.setSizeHint(item.sizeHint().expandedTo(self.find_button.minimumSizeHint()))
