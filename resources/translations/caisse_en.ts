@@ -293,7 +293,7 @@
       <translation>Abandon</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="499" />
+      <location filename="src/caisse/ui/manager_menu.py" line="501" />
       <source>Abandonner l'impression</source>
       <translation>Cancel printing</translation>
     </message>
@@ -303,7 +303,7 @@
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="880" />
+      <location filename="src/caisse/ui/manager_menu.py" line="895" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -313,12 +313,12 @@
       <translation>Manager's approval</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="461" />
+      <location filename="src/caisse/ui/manager_menu.py" line="463" />
       <source>Activer le mode école</source>
       <translation>Start training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="492" />
+      <location filename="src/caisse/ui/manager_menu.py" line="494" />
       <source>Actualiser</source>
       <translation>Refresh</translation>
     </message>
@@ -328,7 +328,7 @@
       <translation>E-mail address</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="322" />
+      <location filename="src/caisse/ui/manager_menu.py" line="324" />
       <source>Afficher le rapport X</source>
       <translation>Show the X report</translation>
     </message>
@@ -338,7 +338,7 @@
       <translation>Customer display</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="192" />
+      <location filename="src/caisse/ui/returns_screen.py" line="191" />
       <source>Article</source>
       <translation>Item</translation>
     </message>
@@ -358,7 +358,7 @@
       <translation>No item matches "{text}".</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="515" />
+      <location filename="src/caisse/ui/manager_menu.py" line="530" />
       <source>Aucun réglage à afficher.</source>
       <translation>No settings to show.</translation>
     </message>
@@ -373,12 +373,12 @@
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="685" />
+      <location filename="src/caisse/ui/manager_menu.py" line="700" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="282" />
+      <location filename="src/caisse/ui/returns_screen.py" line="281" />
       <source>Aucune vente ce jour-là.</source>
       <translation>No sale that day.</translation>
     </message>
@@ -386,6 +386,11 @@
       <location filename="src/caisse/ui/payment_screen.py" line="76" />
       <source>Avoir</source>
       <translation>Credit note</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="522" />
+      <source>Balance</source>
+      <translation>Scale</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/customer_display.py" line="99" />
@@ -423,7 +428,7 @@
       <translation>Card</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="282" />
+      <location filename="src/caisse/ui/manager_menu.py" line="284" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
     </message>
@@ -438,17 +443,17 @@
       <translation>Changing a price needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="167" />
+      <location filename="src/caisse/ui/returns_screen.py" line="166" />
       <source>Chercher</source>
       <translation>Search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="184" />
+      <location filename="src/caisse/ui/returns_screen.py" line="183" />
       <source>Cherchez le ticket d'origine.</source>
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="777" />
+      <location filename="src/caisse/ui/manager_menu.py" line="792" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
@@ -463,7 +468,7 @@
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="640" />
+      <location filename="src/caisse/ui/manager_menu.py" line="655" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
@@ -478,27 +483,27 @@
       <translation>Yearly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="356" />
+      <location filename="src/caisse/ui/manager_menu.py" line="358" />
       <source>Clôture de l'exercice (Y)</source>
       <translation>Close the fiscal year (Y)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="344" />
+      <location filename="src/caisse/ui/manager_menu.py" line="346" />
       <source>Clôture du jour (Z)</source>
       <translation>Close the day (Z)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="350" />
+      <location filename="src/caisse/ui/manager_menu.py" line="352" />
       <source>Clôture du mois (M)</source>
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="671" />
+      <location filename="src/caisse/ui/manager_menu.py" line="686" />
       <source>Clôture enregistrée ; ticket non imprimé : {error}</source>
       <translation>Closure recorded; ticket not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="662" />
+      <location filename="src/caisse/ui/manager_menu.py" line="677" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
@@ -508,27 +513,27 @@
       <translation>Monthly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="359" />
+      <location filename="src/caisse/ui/manager_menu.py" line="361" />
       <source>Clôturer l'exercice (Y) ?</source>
       <translation>Close the fiscal year (Y)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="347" />
+      <location filename="src/caisse/ui/manager_menu.py" line="349" />
       <source>Clôturer la journée (Z) ?</source>
       <translation>Close the day (Z)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="353" />
+      <location filename="src/caisse/ui/manager_menu.py" line="355" />
       <source>Clôturer le mois (M) ?</source>
       <translation>Close the month (M)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="334" />
+      <location filename="src/caisse/ui/manager_menu.py" line="336" />
       <source>Clôtures</source>
       <translation>Closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="253" />
+      <location filename="src/caisse/ui/manager_menu.py" line="255" />
       <source>Clôtures Z, M, Y</source>
       <translation>Z, M, Y closures</translation>
     </message>
@@ -538,37 +543,47 @@
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="747" />
+      <location filename="src/caisse/ui/manager_menu.py" line="520" />
+      <source>Colonnes du ticket</source>
+      <translation>Ticket columns</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="762" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="394" />
+      <location filename="src/caisse/ui/manager_menu.py" line="396" />
       <source>Compter et clôturer la session</source>
       <translation>Count and close the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="481" />
+      <location filename="src/caisse/ui/manager_menu.py" line="483" />
       <source>Créé le</source>
       <translation>Created</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="255" />
+      <location filename="src/caisse/ui/manager_menu.py" line="524" />
+      <source>Dossier de données</source>
+      <translation>Data folder</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="257" />
       <source>Duplicata</source>
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="788" />
+      <location filename="src/caisse/ui/manager_menu.py" line="803" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="792" />
+      <location filename="src/caisse/ui/manager_menu.py" line="807" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="192" />
+      <location filename="src/caisse/ui/returns_screen.py" line="191" />
       <source>Déjà rendu</source>
       <translation>Already returned</translation>
     </message>
@@ -588,7 +603,7 @@
       <translation>Clear the search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="449" />
+      <location filename="src/caisse/ui/manager_menu.py" line="451" />
       <source>En mode école, les tickets sont des exercices : ils sont journalisés à part et n'entrent pas dans le chiffre d'affaires.</source>
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
@@ -598,12 +613,12 @@
       <translation>Finalise</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="409" />
+      <location filename="src/caisse/ui/manager_menu.py" line="411" />
       <source>Entrée d'espèces</source>
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="745" />
+      <location filename="src/caisse/ui/manager_menu.py" line="760" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
@@ -628,7 +643,7 @@
       <translation>Cash expected in the drawer: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="481" />
+      <location filename="src/caisse/ui/manager_menu.py" line="483" />
       <source>Essais</source>
       <translation>Attempts</translation>
     </message>
@@ -663,14 +678,19 @@
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="887" />
+      <location filename="src/caisse/ui/manager_menu.py" line="902" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="257" />
+      <location filename="src/caisse/ui/manager_menu.py" line="259" />
       <source>Impressions en attente</source>
       <translation>Print queue</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="519" />
+      <source>Imprimante</source>
+      <translation>Printer</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/status_bar.py" line="56" />
@@ -713,7 +733,7 @@
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="873" />
+      <location filename="src/caisse/ui/manager_menu.py" line="888" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
@@ -723,12 +743,12 @@
       <translation>Print</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="436" />
+      <location filename="src/caisse/ui/manager_menu.py" line="438" />
       <source>Imprimer le duplicata</source>
       <translation>Print the duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="324" />
+      <location filename="src/caisse/ui/manager_menu.py" line="326" />
       <source>Imprimer le rapport X</source>
       <translation>Print the X report</translation>
     </message>
@@ -738,7 +758,7 @@
       <translation>Business day {date}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="392" />
+      <location filename="src/caisse/ui/manager_menu.py" line="394" />
       <source>Justification d'un écart</source>
       <translation>Justification of a difference</translation>
     </message>
@@ -748,7 +768,12 @@
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="873" />
+      <location filename="src/caisse/ui/manager_menu.py" line="518" />
+      <source>Langue</source>
+      <translation>Language</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="888" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
@@ -758,12 +783,12 @@
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="739" />
+      <location filename="src/caisse/ui/manager_menu.py" line="754" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="814" />
+      <location filename="src/caisse/ui/manager_menu.py" line="829" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
@@ -773,7 +798,12 @@
       <translation>The drawer did not open ({error}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="521" />
+      <location filename="src/caisse/ui/manager_menu.py" line="523" />
+      <source>Lecteur de codes</source>
+      <translation>Barcode scanner</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="536" />
       <source>Les réglages se changent dans config.toml ou par « caisse run --lang en » ; ils sont lus au démarrage.</source>
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
@@ -808,22 +838,22 @@
       <translation>Park</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="256" />
+      <location filename="src/caisse/ui/manager_menu.py" line="258" />
       <source>Mode école</source>
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="800" />
+      <location filename="src/caisse/ui/manager_menu.py" line="815" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="802" />
+      <location filename="src/caisse/ui/manager_menu.py" line="817" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="404" />
+      <location filename="src/caisse/ui/manager_menu.py" line="406" />
       <source>Montant (€)</source>
       <translation>Amount (€)</translation>
     </message>
@@ -833,7 +863,7 @@
       <translation>Typed amount (empty: what is left)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="408" />
+      <location filename="src/caisse/ui/manager_menu.py" line="410" />
       <source>Motif</source>
       <translation>Reason</translation>
     </message>
@@ -843,12 +873,12 @@
       <translation>Net</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="434" />
+      <location filename="src/caisse/ui/manager_menu.py" line="436" />
       <source>Numéro du ticket</source>
       <translation>Ticket number</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="164" />
+      <location filename="src/caisse/ui/returns_screen.py" line="163" />
       <source>N° de ticket, ou scannez son QR code</source>
       <translation>Ticket number, or scan its QR code</translation>
     </message>
@@ -863,22 +893,22 @@
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="640" />
+      <location filename="src/caisse/ui/manager_menu.py" line="655" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="709" />
+      <location filename="src/caisse/ui/manager_menu.py" line="724" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="386" />
+      <location filename="src/caisse/ui/manager_menu.py" line="388" />
       <source>Ouvrir la session</source>
       <translation>Open the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="329" />
+      <location filename="src/caisse/ui/product_grid.py" line="330" />
       <source>Page {n}</source>
       <translation>Page {n}</translation>
     </message>
@@ -918,12 +948,12 @@
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="872" />
+      <location filename="src/caisse/ui/manager_menu.py" line="887" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="465" />
+      <location filename="src/caisse/ui/manager_menu.py" line="467" />
       <source>Quitter le mode école</source>
       <translation>Leave training mode</translation>
     </message>
@@ -933,17 +963,17 @@
       <translation>X REPORT (read-only, closes nothing)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="481" />
+      <location filename="src/caisse/ui/manager_menu.py" line="483" />
       <source>Raison</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="252" />
+      <location filename="src/caisse/ui/manager_menu.py" line="254" />
       <source>Rapport X</source>
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="635" />
+      <location filename="src/caisse/ui/manager_menu.py" line="650" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
@@ -963,12 +993,12 @@
       <translation>Read the scale again</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="484" />
+      <location filename="src/caisse/ui/returns_screen.py" line="483" />
       <source>Remboursement enregistré : ticket {number}, {total}.</source>
       <translation>Refund recorded: ticket {number}, {total}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="237" />
+      <location filename="src/caisse/ui/returns_screen.py" line="236" />
       <source>Rembourser</source>
       <translation>Refund</translation>
     </message>
@@ -988,7 +1018,7 @@
       <translation>Resume the ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="192" />
+      <location filename="src/caisse/ui/returns_screen.py" line="191" />
       <source>Reste</source>
       <translation>Left</translation>
     </message>
@@ -1010,12 +1040,12 @@ payment</translation>
       <translation>Return / refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="471" />
+      <location filename="src/caisse/ui/returns_screen.py" line="470" />
       <source>Retour client</source>
       <translation>Customer return</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="284" />
+      <location filename="src/caisse/ui/manager_menu.py" line="286" />
       <source>Retour à la vente</source>
       <translation>Back to the sale</translation>
     </message>
@@ -1025,7 +1055,7 @@ payment</translation>
       <translation>Returns</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="119" />
+      <location filename="src/caisse/ui/returns_screen.py" line="118" />
       <source>Retours et remboursements</source>
       <translation>Returns and refunds</translation>
     </message>
@@ -1045,22 +1075,22 @@ payment</translation>
       <translation>Payments taken</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="495" />
+      <location filename="src/caisse/ui/manager_menu.py" line="497" />
       <source>Réessayer l'impression</source>
       <translation>Retry printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="258" />
+      <location filename="src/caisse/ui/manager_menu.py" line="260" />
       <source>Réglages</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="425" />
+      <location filename="src/caisse/ui/manager_menu.py" line="427" />
       <source>Réimprimer un ticket (DUPLICATA)</source>
       <translation>Reprint a ticket (DUPLICATE)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="292" />
+      <location filename="src/caisse/ui/product_grid.py" line="293" />
       <source>Sans catégorie</source>
       <translation>No category</translation>
     </message>
@@ -1070,32 +1100,32 @@ payment</translation>
       <translation>No ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="254" />
+      <location filename="src/caisse/ui/manager_menu.py" line="256" />
       <source>Session de caisse</source>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="744" />
+      <location filename="src/caisse/ui/manager_menu.py" line="759" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="689" />
+      <location filename="src/caisse/ui/manager_menu.py" line="704" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="411" />
+      <location filename="src/caisse/ui/manager_menu.py" line="413" />
       <source>Sortie d'espèces</source>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="746" />
+      <location filename="src/caisse/ui/manager_menu.py" line="761" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="253" />
+      <location filename="src/caisse/ui/product_grid.py" line="254" />
       <source>Suivants ▶</source>
       <translation>Next ▶</translation>
     </message>
@@ -1120,7 +1150,7 @@ payment</translation>
       <translation>Type the new price, then touch the reason.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="481" />
+      <location filename="src/caisse/ui/manager_menu.py" line="483" />
       <source>Ticket</source>
       <translation>Ticket</translation>
     </message>
@@ -1130,7 +1160,7 @@ payment</translation>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="873" />
+      <location filename="src/caisse/ui/manager_menu.py" line="888" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
@@ -1155,12 +1185,12 @@ payment</translation>
       <translation>Ticket resumed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="300" />
+      <location filename="src/caisse/ui/returns_screen.py" line="299" />
       <source>Ticket {number} du {when} · {total} · {paid}</source>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="859" />
+      <location filename="src/caisse/ui/manager_menu.py" line="874" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
@@ -1175,7 +1205,7 @@ payment</translation>
       <translation>Tickets: {count}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="174" />
+      <location filename="src/caisse/ui/returns_screen.py" line="173" />
       <source>Tickets du jour choisi</source>
       <translation>Tickets of the chosen day</translation>
     </message>
@@ -1185,7 +1215,7 @@ payment</translation>
       <translation>Parked tickets</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="477" />
+      <location filename="src/caisse/ui/manager_menu.py" line="479" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>
     </message>
@@ -1210,42 +1240,42 @@ payment</translation>
       <translation>Touch the manager's name first.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="426" />
+      <location filename="src/caisse/ui/manager_menu.py" line="428" />
       <source>Touchez un ticket de la liste, ou tapez son numéro.</source>
       <translation>Touch a ticket in the list, or type its number.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="310" />
+      <location filename="src/caisse/ui/returns_screen.py" line="309" />
       <source>Tout ce ticket a déjà été remboursé.</source>
       <translation>This whole ticket was already refunded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="210" />
+      <location filename="src/caisse/ui/returns_screen.py" line="209" />
       <source>Tout le reste</source>
       <translation>Everything left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="441" />
+      <location filename="src/caisse/ui/returns_screen.py" line="440" />
       <source>Un remboursement demande l'accord d'un responsable.</source>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="656" />
+      <location filename="src/caisse/ui/manager_menu.py" line="671" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="336" />
+      <location filename="src/caisse/ui/manager_menu.py" line="338" />
       <source>Une clôture est définitive : plus aucune vente ne peut être datée dans la période clôturée.</source>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="723" />
+      <location filename="src/caisse/ui/manager_menu.py" line="738" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="783" />
+      <location filename="src/caisse/ui/manager_menu.py" line="798" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1260,7 +1290,7 @@ payment</translation>
       <translation>OK</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="192" />
+      <location filename="src/caisse/ui/returns_screen.py" line="191" />
       <source>Vendu</source>
       <translation>Sold</translation>
     </message>
@@ -1300,6 +1330,11 @@ payment</translation>
       <translation>{label} — {price}/kg</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="527" />
+      <source>{name} : {value}</source>
+      <translation>{name}: {value}</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/pin_dialog.py" line="138" />
       <source>{name} n'est pas responsable.</source>
       <translation>{name} is not a manager.</translation>
@@ -1320,7 +1355,7 @@ payment</translation>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="749" />
+      <location filename="src/caisse/ui/manager_menu.py" line="764" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1335,32 +1370,32 @@ payment</translation>
       <translation>To pay</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="219" />
+      <location filename="src/caisse/ui/returns_screen.py" line="218" />
       <source>À rembourser</source>
       <translation>To refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="192" />
+      <location filename="src/caisse/ui/returns_screen.py" line="191" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="208" />
+      <location filename="src/caisse/ui/returns_screen.py" line="207" />
       <source>À rendre +</source>
       <translation>Change +</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="206" />
+      <location filename="src/caisse/ui/returns_screen.py" line="205" />
       <source>À rendre −</source>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="759" />
+      <location filename="src/caisse/ui/manager_menu.py" line="774" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/product_grid.py" line="249" />
+      <location filename="src/caisse/ui/product_grid.py" line="250" />
       <source>◀ Précédents</source>
       <translation>◀ Previous</translation>
     </message>

@@ -29,7 +29,7 @@ def manager_deps(shop: TillFixture) -> ManagerDeps:
         cash=till.cash,
         tickets=till.checkout,
         reports=ReportDesk(till.closures, till.cash, None),
-        settings_lines=("Langue : fr",),
+        settings=(("lang", "fr"), ("columns", "42")),
     )
 
 
@@ -203,4 +203,6 @@ def test_lock_from_the_menu_goes_back_to_the_login(qtbot: QtBot, shop: TillFixtu
     tap(qtbot, window, "manager.switch")
     assert window.stack.currentWidget() is window.login
     assert window.session is None
-    assert "Langue" in label(window, "manager.settings.text").text()
+    settings = label(window, "manager.settings.text").text()
+    assert "Langue : fr" in settings
+    assert "Colonnes du ticket : 42" in settings

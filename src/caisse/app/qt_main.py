@@ -83,7 +83,8 @@ def build_window(
         tickets=till.checkout,
         reports=devices.reports,
         print_queue=devices.print_queue,
-        settings_lines=devices.settings_lines,
+        # the language in use (--lang) rather than the configured one
+        settings=(("lang", lang), *((k, v) for k, v in devices.settings_shown if k != "lang")),
     )
     window = MainWindow(
         till.checkout,

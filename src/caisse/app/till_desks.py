@@ -330,7 +330,7 @@ class GuiDevices:
     reports: ReportDesk
     weighing: ScaleDesk | None
     pole_display: PoleDisplayFeed | None
-    settings_lines: tuple[str, ...]
+    settings_shown: tuple[tuple[str, str], ...]
     closers: list[Callable[[], None]]
 
     def close(self) -> None:
@@ -397,14 +397,14 @@ def gui_devices(
         else None
     )
     columns = printing.opened.printer.profile.columns if printing is not None else None
-    lines = (
-        f"Langue : {settings.lang}",
-        f"Imprimante : {settings.printer or 'aucune'}"
-        + (f" ({columns} colonnes)" if columns else ""),
-        f"Afficheur client : {settings.display or 'aucun'}",
-        f"Balance : {settings.scale or 'aucune'}",
-        f"Lecteur : {settings.scanner or 'aucun'}",
-        f"Dossier de données : {settings.data_dir}",
+    settings_shown = (
+        ("lang", settings.lang),
+        ("printer", settings.printer),
+        ("columns", "" if columns is None else str(columns)),
+        ("display", settings.display),
+        ("scale", settings.scale),
+        ("scanner", settings.scanner),
+        ("data_dir", str(settings.data_dir)),
     )
     return GuiDevices(
         queue,
@@ -412,6 +412,6 @@ def gui_devices(
         ReportDesk(closures, cash, printing, reports),
         _scale(settings, demo, closers),
         _pole(settings, closers),
-        lines,
+        settings_shown,
         closers,
     )

@@ -203,7 +203,9 @@ class ManagerDeps:
     tickets: TicketDesk
     reports: XReports
     print_queue: PrintQueueDesk | None = None
-    settings_lines: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()
+    """(key, value) pairs shown read-only; keys: lang, printer, columns, display, scale,
+    scanner, data_dir (an unknown key is shown as it is)."""
 
 
 class ManagerMenu(QWidget):
@@ -232,7 +234,7 @@ class ManagerMenu(QWidget):
         self._tickets = deps.tickets
         self._reports = deps.reports
         self._queue = deps.print_queue
-        settings_lines = list(deps.settings_lines)
+        settings = list(deps.settings)
         self._lang = lang
         self._session: OperatorSession | None = None
         self._jobs: list[PrintJobView] = []
@@ -264,7 +266,7 @@ class ManagerMenu(QWidget):
             "reprint": self._build_reprint,
             "training": self._build_training,
             "queue": self._build_queue,
-            "settings": lambda: self._build_settings(settings_lines),
+            "settings": lambda: self._build_settings(settings),
         }
         nav = QVBoxLayout()
         nav.setSpacing(6)
@@ -508,10 +510,23 @@ class ManagerMenu(QWidget):
         column.addLayout(row)
         return page
 
-    def _build_settings(self, lines: list[str]) -> QWidget:
+    def _build_settings(self, settings: list[tuple[str, str]]) -> QWidget:
         page = QWidget()
         column = QVBoxLayout(page)
         column.addWidget(self._heading(tr("Réglages")))
+        names = {
+            "lang": tr("Langue"),
+            "printer": tr("Imprimante"),
+            "columns": tr("Colonnes du ticket"),
+            "display": tr("Afficheur client"),
+            "scale": tr("Balance"),
+            "scanner": tr("Lecteur de codes"),
+            "data_dir": tr("Dossier de données"),
+        }
+        lines = [
+            tr("{name} : {value}").format(name=names.get(key, key), value=value or "—")
+            for key, value in settings
+        ]
         text = QLabel("\n".join(lines) or tr("Aucun réglage à afficher."))
         text.setObjectName("manager.settings.text")
         text.setWordWrap(True)
