@@ -20,7 +20,7 @@ from caisse.ui.returns_screen import ReturnsScreen
 from caisse.ui.tasks import ImmediateTaskRunner, QtTaskRunner
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
-from tests.ui.conftest import button, label, make_window, scan, sign_in, tap
+from tests.ui.conftest import QueuedTaskRunner, button, label, make_window, scan, sign_in, tap
 
 pytestmark = pytest.mark.qt
 
@@ -334,3 +334,31 @@ def test_park_and_resume_through_the_worker_thread(
     assert [b["total_ttc_cents"] for b in t_bodies(shop.data_dir)] == [1200]
     assert shop.till.open_tickets.parked() == []
     assert shop.till.open_tickets.interrupted() is None
+
+
+def test_rembourser_waits_for_the_total_of_the_quantities_shown(
+    qtbot: QtBot, shop: TillFixture
+) -> None:
+    number, _qr = _original_sale(shop)
+    tasks = QueuedTaskRunner()
+    screen = ReturnsScreen(
+        shop.till.returns, shop.till.checkout, shop.till.operators, tasks, shop.manager
+    )
+    qtbot.addWidget(screen)
+    search(qtbot, screen, number)
+    tasks.flush()
+    screen.select_line(1)
+    tap(qtbot, screen, "returns.qty_plus")
+    assert not button(screen, "returns.refund").isEnabled()  # the total is being computed
+    tasks.flush()
+    assert button(screen, "returns.refund").isEnabled()
+    tap(qtbot, screen, "returns.qty_plus")
+    tap(qtbot, screen, "returns.refund")  # a tap on the stale 1,05 € total does nothing
+    tasks.flush()
+    assert not [b for b in t_bodies(shop.data_dir) if b["op"] == "REFUND"]
+    assert label(screen, "returns.total").text() == format_eur(210)
+    tap(qtbot, screen, "returns.refund")
+    tap(qtbot, screen, "returns.refund")  # a double tap refunds once
+    tasks.flush()
+    refunds = [b for b in t_bodies(shop.data_dir) if b["op"] == "REFUND"]
+    assert [r["total_ttc_cents"] for r in refunds] == [-210]

@@ -124,6 +124,7 @@ class ReturnsScreen(QDialog):
         self._session = session
         self._lang = lang
         self._busy = False
+        self._totals_pending = 0  # refund totals asked and not back yet
         self.ticket: RefundableTicket | None = None
         self.chosen: dict[int, int] = {}
         self.total_cents = 0
@@ -406,10 +407,20 @@ class ReturnsScreen(QDialog):
         lines = sorted(self.chosen.items())
         lookup = self._lookup
         number = ticket.ticket_no
-        self._tasks.run(lambda: lookup.refund_total(number, lines), self._on_total, self._on_failed)
+        # note: "Rembourser" waits for the total of the quantities shown, never an older one
+        self._totals_pending += 1
+        self._refresh_enabled()
+        self._tasks.run(
+            lambda: lookup.refund_total(number, lines), self._on_total, self._on_total_failed
+        )
         self._render_lines()
 
+    def _on_total_failed(self, exc: BaseException) -> None:
+        self._totals_pending -= 1
+        self._on_failed(exc)
+
     def _on_total(self, total: int) -> None:
+        self._totals_pending -= 1
         self.total_cents = total
         self._render_lines()
         self._refresh_enabled()
@@ -426,10 +437,15 @@ class ReturnsScreen(QDialog):
         has_line = self._selected_line() is not None and not self._busy
         for button in (self.qty_minus, self.qty_plus, self.all_button):
             button.setEnabled(has_line)
-        self.refund_button.setEnabled(not self._busy and bool(self.chosen) and self.total_cents < 0)
+        self.refund_button.setEnabled(
+            not self._busy
+            and not self._totals_pending
+            and bool(self.chosen)
+            and self.total_cents < 0
+        )
 
     def _on_refund_clicked(self) -> None:
-        if self._busy or self.ticket is None or not self.chosen or self.total_cents >= 0:
+        if not self.refund_button.isEnabled() or self.ticket is None:
             return
         if self._session.can(Right.REFUND) or self._operators is None:
             self._refund(None)
