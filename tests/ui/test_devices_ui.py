@@ -280,6 +280,18 @@ def test_a_weighed_item_takes_its_weight_from_the_scale_once(
     tap(qtbot, again, "weigh.use")
     assert len(line_texts(window)) == 2
 
+    # voiding a weighed line lets the same load be weighed again
+    window.sale.lines_table.selectRow(1)
+    tap(qtbot, window, "sale.void_line")
+    reasons = window.sale.reason_dialog
+    assert reasons is not None
+    tap(qtbot, reasons, "reason.preset.0")
+    assert len(line_texts(window)) == 1
+    scan(qtbot, window, "COMTE")
+    third = weigh_dialog(window)
+    assert third is not None
+    assert third.use_button.isEnabled()  # 611 g again, without lifting the load
+
 
 # ---------------------------------------------------------------- customer displays
 

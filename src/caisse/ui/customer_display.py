@@ -178,10 +178,11 @@ class CustomerDisplayFeed:
             return
         if paid != self._paid and paid:
             change = int(getattr(view, "change_cents", 0))
-            if change:
-                self._each("change", change, paid)
+            remaining = int(getattr(view, "remaining_cents", 0))
+            if change or not remaining:
+                self._each("change", change, paid)  # settled: what goes back, even nothing
             else:
-                self._each("amount_due", int(getattr(view, "remaining_cents", 0)))
+                self._each("amount_due", remaining)
         elif len(lines) != self._lines or not paid:
             last = lines[-1]
             self._each("item", str(last.label), int(last.total_cents), total)

@@ -139,3 +139,7 @@ class Weighing(Protocol):
             Refused: unstable, negative, over capacity, below the minimum, or already used.
         """
         ...
+
+    def release(self) -> None:
+        """The weighed line was voided: the load on the pan may be registered again."""
+        ...

@@ -960,12 +960,18 @@ class SaleScreen(QWidget):
         dialog.reason_did_choose.connect(lambda reason: self._void_line(n, reason))
 
     def _void_line(self, n: int, reason: str) -> None:
-        session = self._session
+        session, weighing = self._session, self.weighing
         if session is None:
             return
-        self._tasks.run(
-            lambda: self._desk.void_line(session, n, reason), self._render, self._on_task_failed
-        )
+        weighed = any(line.n == n and line.weighed for line in self._view.lines)
+
+        def void() -> SaleView:
+            view = self._desk.void_line(session, n, reason)
+            if weighed and weighing is not None:
+                weighing.release()  # the voided weighing may be weighed again
+            return view
+
+        self._tasks.run(void, self._render, self._on_task_failed)
 
     def _on_void_ticket_clicked(self) -> None:
         if self._session is None or self._finalising:
