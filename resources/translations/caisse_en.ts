@@ -1215,6 +1215,11 @@ payment</translation>
       <translation>Parked tickets</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/sale_screen.py" line="1165" />
+      <source>Tickets en attente ({count})</source>
+      <translation>Parked tickets ({count})</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/manager_menu.py" line="479" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>

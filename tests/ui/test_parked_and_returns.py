@@ -73,6 +73,7 @@ def test_two_parked_a_third_finalised_then_both_resumed_and_finalised(
     scan(qtbot, window, BAGUETTE_EAN)  # second customer: 2 x 1,05
     scan(qtbot, window, BAGUETTE_EAN)
     tap(qtbot, window, "sale.park")
+    assert button(window, "sale.parked").text() == "Tickets en attente (2)"
     scan(qtbot, window, "SAN")  # third customer, served at once: 5,50
     pay_and_finalise(qtbot, window)
 
@@ -92,6 +93,7 @@ def test_two_parked_a_third_finalised_then_both_resumed_and_finalised(
     pay_and_finalise(qtbot, window)
 
     assert [b["total_ttc_cents"] for b in t_bodies(shop.data_dir)] == [550, 210, 1200]
+    assert button(window, "sale.parked").text() == "Tickets en attente"
     assert shop.till.open_tickets.parked() == []
     assert shop.till.open_tickets.interrupted() is None
     assert verify_data_dir(shop.data_dir).ok

@@ -620,6 +620,7 @@ class SaleScreen(QWidget):
         if self.open_tickets is not None and not self._resume_offered:
             self._resume_offered = True
             self._tasks.run(self.open_tickets.interrupted, self._offer_resume, self._on_task_failed)
+        self._count_parked()
 
     def use_ticket_services(
         self,
@@ -1155,6 +1156,20 @@ class SaleScreen(QWidget):
         self.show_message(
             tr("Ticket mis en attente : {what}.").format(what=describe(parked)), error=False
         )
+        self._count_parked()
+
+    def _count_parked(self) -> None:
+        """Show on the button how many tickets wait, so that none is forgotten."""
+        tickets = self.open_tickets
+        if tickets is not None:
+            self._tasks.run(lambda: len(tickets.parked()), self._show_parked_count, _ignore)
+
+    def _show_parked_count(self, count: int) -> None:
+        self.parked_button.setText(
+            tr("Tickets en attente ({count})").format(count=count)
+            if count
+            else tr("Tickets en attente")
+        )
 
     def _on_ticket_resumed(self, view: SaleView) -> None:
         self._leave_confirmation()
@@ -1209,6 +1224,7 @@ class SaleScreen(QWidget):
     def _on_parked_screen_finished(self, _result: int) -> None:
         self.parked_screen = None
         self.code_entry.setFocus()
+        self._count_parked()
 
     def _on_returns_clicked(self) -> None:
         returns, refunder, session = self._returns, self._refunder, self._session
