@@ -450,15 +450,14 @@ class SaleScreen(QWidget):
             self.tr("Annuler le ticket"), "sale.void_ticket", role="danger"
         )
         self.void_ticket_button.clicked.connect(self._on_void_ticket_clicked)
-        for button in (
-            self.qty_minus_button,
-            self.qty_plus_button,
-            self.override_price_button,
-            self.void_line_button,
-            self.void_ticket_button,
-        ):
+        # note: two rows: five touch buttons in one row are cut at 1280 px and below
+        for button in (self.qty_minus_button, self.qty_plus_button, self.override_price_button):
             line_row.addWidget(button)
+        void_row = QHBoxLayout()
+        void_row.addWidget(self.void_line_button)
+        void_row.addWidget(self.void_ticket_button)
         column.addLayout(line_row)
+        column.addLayout(void_row)
         column.addLayout(self._build_ticket_actions())
         return column
 
