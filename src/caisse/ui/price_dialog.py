@@ -41,9 +41,7 @@ class PriceDialog(QDialog):
         self._typed = ""
         layout = QGridLayout(self)
         layout.setSpacing(8)
-        heading = QLabel(
-            tr("{label} : {price} aujourd'hui").format(label=label, price=old_price)
-        )
+        heading = QLabel(tr("{label} : {price} aujourd'hui").format(label=label, price=old_price))
         heading.setProperty("role", "big")
         heading.setWordWrap(True)
         layout.addWidget(heading, 0, 0, 1, 3)
