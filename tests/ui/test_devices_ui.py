@@ -208,6 +208,26 @@ def test_a_job_cancelled_from_the_menu_is_traced(
     assert [e["code"] for e in events if e["code"] in (190, 191)][-1] == 191
 
 
+def test_a_z_closure_from_the_menu_prints_its_ticket(
+    qtbot: QtBot, printing_shop: tuple[TillFixture, GuiDevices]
+) -> None:
+    shop, devices = printing_shop
+    emulator = emulator_of(shop)
+    window = make_window(qtbot, shop, ImmediateTaskRunner(), manager=manager_deps(shop, devices))
+    sign_in(qtbot, window, "paul", "5678")
+    scan(qtbot, window, "BAG")
+    tap(qtbot, window, "sale.pay_cash")
+    tap(qtbot, window, "sale.finalise")
+    tap(qtbot, window, "main.manager")
+    menu = window.manager
+    assert menu is not None
+    emulator.clear_output()
+    menu.close_period("Z")
+    assert [r["kind"] for r in journal_rows(shop.data_dir) if r["kind"] == "Z"] == ["Z"]
+    assert any("(Z)" in line for line in emulator.text_lines())
+    assert "Clôture enregistrée." in label(window, "manager.message").text()
+
+
 # ---------------------------------------------------------------- scale
 
 
