@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from caisse.app.sync_agent import RIGHTS_SNAPSHOT_KEY, DataDirLock, SyncStopped
+from caisse.app.sync_agent import DataDirLock, SyncStopped
 from caisse.app.sync_runtime import start_sync
 from caisse.domain.errors import UserFacingError
 from caisse.services.device_status import SyncLink
-from caisse.services.errors import TillBlocked
+from caisse.services.errors import RightsExpired, TillBlocked
 from caisse.services.jet import Jet
-from caisse.services.operators import hash_pin
+from caisse.services.operators import RIGHTS_SNAPSHOT_KEY, hash_pin
 from sync.errors import SyncUnavailable
 from sync.server import refdata
 from tests.sync.till_harness import (
@@ -298,3 +298,15 @@ def test_offline_period_is_bracketed_by_jet_120_and_121(
         codes = [json.loads(e.body)["code"] for e in w.journal.iter_from(1) if e.kind == "J"]
     assert int(Jet.OFFLINE_START) in codes
     assert codes.index(int(Jet.OFFLINE_END)) > codes.index(int(Jet.OFFLINE_START))
+
+
+def test_after_valid_until_only_a_manager_signs_in(server: ServerThread, till: SyncTill) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    till.agent.sync_once()  # keeps the signed snapshot (valid a week)
+    operators = till.fixture.till.operators
+    assert operators.authenticate("marie", "1234").id == "marie"
+    till.fixture.clock.current = datetime.now(UTC) + timedelta(days=8)
+    with pytest.raises(RightsExpired):
+        operators.authenticate("marie", "1234")
+    assert operators.authenticate("paul", "5678").id == "paul"  # a manager still may

@@ -53,6 +53,7 @@ from caisse.services.checkout import CheckoutService
 from caisse.services.context import TillContext
 from caisse.services.device_status import SyncLink, SyncStatus
 from caisse.services.jet import Jet
+from caisse.services.operators import RIGHTS_SNAPSHOT_KEY
 from caisse.storage.sync_store import OutgoingRecord, PulledItem, SyncState
 from caisse.storage.uow import SqlUnitOfWorkFactory
 from sync import protocol
@@ -64,7 +65,6 @@ logger = logging.getLogger(__name__)
 
 KEY_FILENAME = "sync-device-key.pem"
 LOCK_FILENAME = "sync.lock"
-RIGHTS_SNAPSHOT_KEY = "sync.rights_snapshot"
 MAX_BATCH_BYTES = 900_000
 """Stay under the server's 1 MiB body limit (base64 bodies grow by a third)."""
 

@@ -50,6 +50,18 @@ class SignerUnavailable(InvalidInput):
         )
 
 
+class RightsExpired(Refused):
+    """The users-and-rights snapshot from the central server is past its `valid_until`."""
+
+    def __init__(self, valid_until: str) -> None:
+        super().__init__(
+            f"Les droits reçus du serveur central ont expiré ({valid_until}) : seul un "
+            "responsable peut ouvrir une session jusqu'à la prochaine synchronisation.",
+            f"The rights received from the central server expired ({valid_until}): only a "
+            "manager may sign in until the next sync.",
+        )
+
+
 class WrongPin(Refused):
     def __init__(self, remaining: int) -> None:
         super().__init__(

@@ -9,16 +9,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from caisse.domain.errors import InvalidInput
 from caisse.services.context import TillContext
-from caisse.services.errors import OperatorLocked, PermissionDenied, UnknownOperator, WrongPin
+from caisse.services.errors import (
+    OperatorLocked,
+    PermissionDenied,
+    RightsExpired,
+    UnknownOperator,
+    WrongPin,
+)
 from caisse.services.jet import Jet
 from caisse.services.ports import JournalEntry, OperatorRecord
 
@@ -113,6 +120,23 @@ def require(
         return
     fr, en = RIGHT_LABELS[right]
     raise PermissionDenied(fr, en)
+
+
+RIGHTS_SNAPSHOT_KEY = "sync.rights_snapshot"
+"""`app_state` key of the last users-and-rights snapshot pulled from the central server (its
+signature already checked by the sync agent)."""
+
+
+def rights_expired_at(snapshot_json: str | None, now: datetime) -> str | None:
+    """The snapshot's `valid_until` when it is past at `now`, else None (none kept: None)."""
+    if not snapshot_json:
+        return None
+    try:
+        valid_until = str(json.loads(snapshot_json)["payload"]["valid_until"])
+        moment = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return valid_until if moment.tzinfo is not None and now >= moment else None
 
 
 def hash_pin(pin: str) -> str:
@@ -235,6 +259,10 @@ class OperatorService:
                 uow.commit()
                 raise WrongPin(MAX_ATTEMPTS - failed)
             session = OperatorSession(record.id, record.name, Role(record.role))
+            expired = rights_expired_at(uow.state.get(RIGHTS_SNAPSHOT_KEY), now)
+            if expired is not None and session.role not in (Role.MANAGER, Role.ADMIN):
+                # note: sync.md §6.7.5: past valid_until only a manager's PIN opens a session
+                raise RightsExpired(expired)
             uow.operators.set_lockout(operator_id, 0, None)
             entry: JournalEntry | None = None
             if log_sign_in:
