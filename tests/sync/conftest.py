@@ -60,7 +60,7 @@ def server(db_url: str) -> Iterator[ServerContext]:
     db.upgrade(db_url)
     ctx = ServerContext.open(db_url)
     yield ctx
-    ctx.engine.dispose()
+    ctx.close()
 
 
 class LiveServer:

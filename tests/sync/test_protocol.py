@@ -153,3 +153,21 @@ def test_batches_are_cut_within_both_limits() -> None:
         assert len(body) <= protocol.MAX_BODY_BYTES
         assert len(batch) <= protocol.MAX_BATCH_RECORDS
     assert len(protocol.split_batches(records[:10], max_records=3)) == 4
+
+
+def test_pooled_signature_checks_agree_with_inline_checks() -> None:
+    from sync.server.signatures import SignaturePool
+
+    key = es256.generate_private_key()
+    jwk = es256.public_jwk(key.public_key())
+    pairs = [(f"core {i}", es256.sign(key, f"core {i}".encode())) for i in range(100)]
+    pairs[7] = (pairs[7][0], pairs[8][1])
+    pool = SignaturePool(workers=1)
+    try:
+        pooled = pool.checker(jwk).submit(pairs).result()
+    finally:
+        pool.close()
+    inline = SignaturePool(workers=0).checker(jwk)(pairs)
+    assert pooled == inline
+    assert inline.count(False) == 1
+    assert not inline[7]

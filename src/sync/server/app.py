@@ -8,9 +8,10 @@ and the server keeps serving.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -163,9 +164,16 @@ def create_app(ctx: ServerContext) -> Starlette:
         Route("/v1/devices/{device_id}/keys", keys_route, methods=["POST"]),
         Route("/v1/sync/{scope}/changes", changes_route, methods=["GET"]),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        ctx.signatures.close()
+
     return Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
     )
 
 

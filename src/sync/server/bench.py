@@ -120,7 +120,7 @@ def ingest_bench(
         total = sum(len(j) for j in journals)
         stored = sum(d["records"] for d in reports.stats(ctx)["devices"])
     finally:
-        ctx.engine.dispose()
+        ctx.close()
     return {
         "bench": "sync_ingest",
         "dialect": url.split(":", 1)[0],

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from caisse_verif import es256
 from sync import protocol
 from sync.server import db, schema
+from sync.server.signatures import SignaturePool
 
 Clock = Callable[[], datetime]
 COMMIT_DELAY_ENV = "CAISSE_SERVER_TEST_COMMIT_DELAY"
@@ -36,6 +37,7 @@ class ServerContext:
         rights_valid_s: how long a signed users-and-rights snapshot stays valid.
         skew_flag_s: a request's clock further than this from the server's is flagged.
         code_ttl_s: lifetime of an enrolment code.
+        signatures: the worker processes that check record signatures.
         commit_delay_s: test hook: seconds to wait before committing a push that wrote
             records (from ``CAISSE_SERVER_TEST_COMMIT_DELAY``; 0 in production).
     """
@@ -47,6 +49,7 @@ class ServerContext:
     skew_flag_s: int = 120
     code_ttl_s: int = 600
     commit_delay_s: float = 0.0
+    signatures: SignaturePool = field(default_factory=SignaturePool)
     jwk: dict[str, str] = field(init=False)
     kid: str = field(init=False)
 
@@ -61,6 +64,11 @@ class ServerContext:
         key = db.server_private_key(engine, protocol.utc_iso(clock()))
         delay = float(os.environ.get(COMMIT_DELAY_ENV) or 0)
         return cls(engine, key, clock, commit_delay_s=delay)
+
+    def close(self) -> None:
+        """Stop the signature workers and close the database connections."""
+        self.signatures.close()
+        self.engine.dispose()
 
     def now(self) -> datetime:
         """The current time, aware, UTC."""

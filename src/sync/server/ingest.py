@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from caisse_verif.checks import Anomaly, verify_records
 from caisse_verif.errors import CoreGrammarError, KeyFormatError
-from caisse_verif.es256 import ParallelSignatureChecker, jwk_thumbprint
+from caisse_verif.es256 import jwk_thumbprint
 from caisse_verif.record import Core, StoredRecord, iso_from_ts_token, parse_core
 from sync import protocol
 from sync.errors import ProtocolError
@@ -32,6 +32,8 @@ from sync.server.stock import Movement, apply_movements
 logger = logging.getLogger(__name__)
 
 _MAX_ANOMALIES_SHOWN = 20
+_SIGNATURE_BATCH = 128
+"""Signatures handed to the workers at a time, so that they overlap the other checks."""
 
 
 @dataclass
@@ -128,11 +130,6 @@ def _contiguous_prefix(new: list[WireRecord]) -> list[WireRecord]:
     return prefix
 
 
-def _checker(jwk: Mapping[str, Any]) -> ParallelSignatureChecker:
-    # note: inline checks; server concurrency comes from requests, not from worker processes
-    return ParallelSignatureChecker([jwk], workers=0)
-
-
 def _ingest(
     ctx: ServerContext,
     conn: Connection,
@@ -152,10 +149,11 @@ def _ingest(
     try:
         report = verify_records(
             (StoredRecord(r.core, r.sig, r.body, gseq_column=r.gseq) for r in prefix),
-            check_signatures=None if journal_jwk is None else _checker(journal_jwk),
+            check_signatures=None if journal_jwk is None else ctx.signatures.checker(journal_jwk),
             public_key_kid=dev.journal_kid,
             expect_genesis=genesis,
-            signature_checker_for_jwk=_checker,
+            signature_checker_for_jwk=ctx.signatures.checker,
+            signature_batch_size=_SIGNATURE_BATCH,
             body_observer=seen,
         )
     except KeyFormatError as exc:  # pragma: no cover - the stored key was checked
