@@ -310,3 +310,23 @@ def test_after_valid_until_only_a_manager_signs_in(server: ServerThread, till: S
     with pytest.raises(RightsExpired):
         operators.authenticate("marie", "1234")
     assert operators.authenticate("paul", "5678").id == "paul"  # a manager still may
+
+
+def test_displayed_stock_is_the_pulled_level_plus_unacked_sales(
+    server: ServerThread, till: SyncTill
+) -> None:
+    till.sell(("BAG", 2000))
+    till.agent.sync_once()  # push first, then pull: the level includes our own sale
+    with till.uow() as w:
+        assert w.sync.displayed_stock("BAG") == -2000
+    till.sell(("BAG", 1000))  # not pushed yet
+    with till.uow() as w:
+        assert w.sync.displayed_stock("BAG") == -3000
+        assert w.sync.displayed_stock("NEVER") is None
+    till.agent.sync_once()
+    with till.uow() as w:
+        assert w.sync.displayed_stock("BAG") == -3000
+        level = w.sync._conn.execute(
+            "SELECT qty_milli FROM server_stock WHERE sku = 'BAG'"
+        ).fetchone()
+    assert level[0] == -3000
