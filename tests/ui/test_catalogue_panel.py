@@ -256,3 +256,31 @@ def test_without_a_catalogue_the_unknown_code_is_a_plain_message(
     assert lines(window).rowCount() == 0
     assert not window.sale.unknown_code.isVisible()
     assert "Code inconnu" in label(window, "sale.message").text()
+
+
+def test_a_narrow_window_folds_the_catalogue_until_asked(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_sale(qtbot, shop, ImmediateTaskRunner())
+    panel = window.sale.catalogue_panel
+    assert panel is not None
+    assert not panel.folded  # 1280 px: ticket, tiles and payment side by side
+
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: panel.folded)
+    assert panel.stack.isHidden()
+    assert button(window, "catalogue.expand").isVisible()
+
+    tap(qtbot, window, "catalogue.expand")
+    assert not panel.folded
+    qtbot.mouseClick(tile_for(window, "catalogue.grid.tile", "BAG"), Qt.MouseButton.LeftButton)
+    assert lines(window).rowCount() == 1
+    tap(qtbot, window, "catalogue.collapse")
+    assert panel.folded
+
+    scan(qtbot, window, "424242")
+    tap(qtbot, window, "sale.unknown_code.search")  # the search unfolds the catalogue
+    assert not panel.folded
+    assert search_field(window).text() == "424242"
+
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: not button(window, "catalogue.collapse").isVisibleTo(window))
+    assert not panel.folded

@@ -47,7 +47,8 @@ Object names of every interactive widget of the till (the screens list theirs to
   ``returns.refund``, ``returns.message``, ``returns.close``;
 - catalogue (`caisse.ui.catalogue_panel`, `caisse.ui.search_panel`, `caisse.ui.product_grid`):
   ``catalogue.panel``, ``catalogue.search`` (search field), ``catalogue.search_clear``,
-  ``catalogue.stack``, ``catalogue.search_results``, ``catalogue.search_status``,
+  ``catalogue.stack``, ``catalogue.expand``, ``catalogue.collapse`` (the folded strip of a
+  narrow window), ``catalogue.search_results``, ``catalogue.search_status``,
   ``catalogue.search.tile.<i>``, ``catalogue.browser``,
   ``catalogue.categories`` (tab bar), ``catalogue.grid.tile.<i>`` (tiles carry a ``sku``
   property), ``catalogue.page_prev``, ``catalogue.page_next``, ``catalogue.page``;
