@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from caisse.domain.catalog import Product
 from caisse.domain.money import format_eur
 from caisse.services.catalogue import CatalogueService, CategoryPage, SearchResult
+from caisse.ui.catalogue_panel import CataloguePanel
 from caisse.ui.main_window import MainWindow
 from caisse.ui.product_grid import ProductTile
 from caisse.ui.tasks import ImmediateTaskRunner, QtTaskRunner, TaskRunner
@@ -258,29 +259,34 @@ def test_without_a_catalogue_the_unknown_code_is_a_plain_message(
     assert "Code inconnu" in label(window, "sale.message").text()
 
 
+def is_folded(panel: CataloguePanel) -> bool:
+    """Read afresh each time (a plain attribute read would be narrowed by the type checker)."""
+    return panel.folded
+
+
 def test_a_narrow_window_folds_the_catalogue_until_asked(qtbot: QtBot, shop: TillFixture) -> None:
     window = open_sale(qtbot, shop, ImmediateTaskRunner())
     panel = window.sale.catalogue_panel
     assert panel is not None
-    assert not panel.folded  # 1280 px: ticket, tiles and payment side by side
+    assert not is_folded(panel)  # 1280 px: ticket, tiles and payment side by side
 
     window.resize(1024, 768)
-    qtbot.waitUntil(lambda: panel.folded)
+    qtbot.waitUntil(lambda: is_folded(panel))
     assert panel.stack.isHidden()
     assert button(window, "catalogue.expand").isVisible()
 
     tap(qtbot, window, "catalogue.expand")
-    assert not panel.folded
+    assert not is_folded(panel)
     qtbot.mouseClick(tile_for(window, "catalogue.grid.tile", "BAG"), Qt.MouseButton.LeftButton)
     assert lines(window).rowCount() == 1
     tap(qtbot, window, "catalogue.collapse")
-    assert panel.folded
+    assert is_folded(panel)
 
     scan(qtbot, window, "424242")
     tap(qtbot, window, "sale.unknown_code.search")  # the search unfolds the catalogue
-    assert not panel.folded
+    assert not is_folded(panel)
     assert search_field(window).text() == "424242"
 
     window.resize(1600, 900)
     qtbot.waitUntil(lambda: not button(window, "catalogue.collapse").isVisibleTo(window))
-    assert not panel.folded
+    assert not is_folded(panel)
