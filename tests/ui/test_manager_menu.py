@@ -10,7 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from caisse.app.till_desks import ReportDesk
 from caisse.domain.cash import CashCount
+from caisse.domain.closures import business_date
 from caisse.domain.money import format_eur
+from caisse.domain.sale import Payment, Tender
 from caisse.services.jet import Jet
 from caisse.ui.main_window import MainWindow
 from caisse.ui.manager_menu import ManagerDeps
@@ -29,6 +31,7 @@ def manager_deps(shop: TillFixture) -> ManagerDeps:
         cash=till.cash,
         tickets=till.checkout,
         reports=ReportDesk(till.closures, till.cash, None),
+        day_tickets=lambda: till.returns.on_date(business_date(shop.clock.now(), till.context.tz)),
         settings=(("lang", "fr"), ("columns", "42")),
     )
 
@@ -206,3 +209,24 @@ def test_lock_from_the_menu_goes_back_to_the_login(qtbot: QtBot, shop: TillFixtu
     settings = label(window, "manager.settings.text").text()
     assert "Langue : fr" in settings
     assert "Colonnes du ticket : 42" in settings
+
+
+def test_the_duplicate_page_lists_the_day_s_sales_made_elsewhere(
+    qtbot: QtBot, shop: TillFixture
+) -> None:
+    checkout = shop.till.checkout
+    sale = checkout.new_sale()
+    checkout.add_item(sale, "VIN")
+    sale.add_payment(Payment(Tender.CASH, 1200))
+    sold = checkout.finalise(shop.cashier, sale, printed="none")  # e.g. from the command line
+    window = open_menu(qtbot, shop, "marie", "1234")
+    tap(qtbot, window, "main.manager")
+    menu = window.manager
+    assert menu is not None
+    assert menu.reprint_list.count() == 1
+    assert sold.number in menu.reprint_list.item(0).text()
+    menu.reprint_list.setCurrentRow(0)
+    assert menu.reprint_number.text() == sold.number
+    tap(qtbot, window, "manager.reprint.go")
+    d_records = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "D"]
+    assert [d["original"]["number"] for d in d_records] == [sold.number]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import Settings
 from caisse.app.till_desks import GuiDevices, gui_devices
+from caisse.domain.closures import business_date
 from caisse.domain.errors import UserFacingError
 from caisse.services.device_status import SyncStatusSource
 from caisse.services.integrity import StartupReport
@@ -83,6 +84,9 @@ def build_window(
         tickets=till.checkout,
         reports=devices.reports,
         print_queue=devices.print_queue,
+        day_tickets=lambda: till.returns.on_date(
+            business_date(till.context.clock.now(), till.context.tz)
+        ),
         # the language in use (--lang) rather than the configured one
         settings=(("lang", lang), *((k, v) for k, v in devices.settings_shown if k != "lang")),
     )

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -56,6 +57,7 @@ from caisse.services.checkout import TicketResult
 from caisse.services.closures import ClosureResult
 from caisse.services.errors import PermissionDenied
 from caisse.services.operators import OperatorSession
+from caisse.services.returns import DayTicket
 from caisse.ui.dialogs import ReasonDialog
 from caisse.ui.errors import error_text
 from caisse.ui.i18n import tr
@@ -203,6 +205,8 @@ class ManagerDeps:
     tickets: TicketDesk
     reports: XReports
     print_queue: PrintQueueDesk | None = None
+    day_tickets: Callable[[], list[DayTicket]] | None = None
+    """Today's sales (for the duplicate page), newest first."""
     settings: tuple[tuple[str, str], ...] = ()
     """(key, value) pairs shown read-only; keys: lang, printer, columns, display, scale,
     scanner, data_dir (an unknown key is shown as it is)."""
@@ -234,6 +238,8 @@ class ManagerMenu(QWidget):
         self._tickets = deps.tickets
         self._reports = deps.reports
         self._queue = deps.print_queue
+        self._day_tickets = deps.day_tickets
+        self._shown_tickets: set[str] = set()
         settings = list(deps.settings)
         self._lang = lang
         self._session: OperatorSession | None = None
@@ -428,7 +434,7 @@ class ManagerMenu(QWidget):
         column.addWidget(QLabel(tr("Touchez un ticket de la liste, ou tapez son numéro.")))
         self.reprint_list = QListWidget()
         self.reprint_list.setObjectName("manager.reprint.tickets")
-        self.reprint_list.currentTextChanged.connect(self._on_reprint_list_current_text_changed)
+        self.reprint_list.currentItemChanged.connect(self._on_reprint_list_current_item_changed)
         column.addWidget(self.reprint_list, 1)
         row = QHBoxLayout()
         self.reprint_number = QLineEdit()
@@ -550,7 +556,12 @@ class ManagerMenu(QWidget):
         self._session = session
         self.clear_message()
         self.reprint_list.clear()
-        self.reprint_list.addItems(list(reversed(tickets)))
+        for number in reversed(tickets):
+            self._add_ticket_item(number, number)
+        self._shown_tickets = set(tickets)
+        day_tickets = self._day_tickets
+        if day_tickets is not None:
+            self._tasks.run(day_tickets, self._on_day_tickets, self._failed)
         self.show_page("x")
         self.show_x_report()
         self.load_cash_status()
@@ -782,9 +793,27 @@ class ManagerMenu(QWidget):
 
     # ------------------------------------------------------------ duplicates
 
-    def _on_reprint_list_current_text_changed(self, text: str) -> None:
-        if text:
-            self.reprint_number.setText(text)
+    def _add_ticket_item(self, number: str, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, number)
+        self.reprint_list.addItem(item)
+
+    def _on_day_tickets(self, tickets: list[DayTicket]) -> None:
+        """Today's sales of this till under the ones rung up here (newest first)."""
+        for ticket in tickets:
+            if ticket.ticket_no in self._shown_tickets:
+                continue
+            self._shown_tickets.add(ticket.ticket_no)
+            self._add_ticket_item(
+                ticket.ticket_no,
+                f"{ticket.time_local}  {ticket.ticket_no}  {format_eur(ticket.total_ttc_cents)}",
+            )
+
+    def _on_reprint_list_current_item_changed(
+        self, item: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
+        if item is not None:
+            self.reprint_number.setText(str(item.data(Qt.ItemDataRole.UserRole)))
 
     def _on_reprint_clicked(self) -> None:
         number = self.reprint_number.text().strip()
