@@ -18,11 +18,29 @@ from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import default_data_dir, load_settings
 from caisse.app.sync_agent import DataDirLock, SyncAgent, SyncBusy, enroll
 from caisse.app.sync_block import stop_reason
-from caisse.domain.errors import InvalidInput
+from caisse.domain.errors import InvalidInput, Refused
 from caisse.services.errors import NotInitialised
 from caisse.storage.uow import SqlUnitOfWorkFactory
+from sync.errors import SyncUnavailable
 
 Add = Callable[..., argparse.ArgumentParser]
+
+
+class ServerUnreachable(Refused):
+    """The server did not answer (or answered garbage): one sentence, what to do next."""
+
+    def __init__(self, exc: SyncUnavailable, url: str) -> None:
+        where = f" {url}" if url else ""
+        # note: the client's own sentence is kept when it says more than "unreachable"
+        # (an HTTP 5xx, a truncated answer)
+        fr = "" if "injoignable" in exc.fr else f" ({exc.fr.rstrip('.')})"
+        en = "" if "injoignable" in exc.fr else f" ({exc.en.rstrip('.')})"
+        super().__init__(
+            f"Serveur central{where} injoignable{fr} : la caisse continue de vendre hors "
+            "ligne ; réessayez plus tard.",
+            f"Central server{where} unreachable{en}: the till keeps selling offline; try "
+            "again later.",
+        )
 
 
 def _write(args: argparse.Namespace, data: dict[str, Any], lines: list[str]) -> None:
@@ -63,6 +81,8 @@ def cmd_sync_enroll(args: argparse.Namespace, _out: object) -> int:
             raise SyncBusy
         try:
             done = enroll(till.context, uow, till.settings.data_dir, server, args.code)
+        except SyncUnavailable as exc:
+            raise ServerUnreachable(exc, server) from exc
         finally:
             lock.release()
     finally:
@@ -95,6 +115,10 @@ def cmd_sync_now(args: argparse.Namespace, _out: object) -> int:
             raise SyncBusy
         try:
             report = agent.sync_once()
+        except SyncUnavailable as exc:
+            with uow() as w:
+                url = w.sync.state().server_url or ""
+            raise ServerUnreachable(exc, url) from exc
         finally:
             agent.stop(final_session=False)
             lock.release()
