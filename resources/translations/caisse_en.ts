@@ -130,17 +130,17 @@
       <translation>Faulty item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="980" />
+      <location filename="src/caisse/ui/sale_screen.py" line="986" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1087" />
       <source>Dernier ticket : {number}, rendu {change}</source>
       <translation>Last ticket: {number}, change {change}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1058" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1064" />
       <source>Enregistrement n° {gseq} (gseq)</source>
       <translation>Record no. {gseq} (gseq)</translation>
     </message>
@@ -160,22 +160,22 @@
       <translation>TRAINING MODE: these tickets are not sales (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="560" />
+      <location filename="src/caisse/ui/sale_screen.py" line="559" />
       <source>Monnaie à rendre</source>
       <translation>Change due</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="978" />
+      <location filename="src/caisse/ui/sale_screen.py" line="984" />
       <source>Moyen de paiement refusé</source>
       <translation>Payment refused</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="586" />
+      <location filename="src/caisse/ui/sale_screen.py" line="585" />
       <source>Nouvelle vente</source>
       <translation>New sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="975" />
+      <location filename="src/caisse/ui/sale_screen.py" line="981" />
       <source>Pourquoi abandonner tout le ticket ?</source>
       <translation>Why abandon the whole ticket?</translation>
     </message>
@@ -215,12 +215,12 @@
       <translation>Qty −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="486" />
+      <location filename="src/caisse/ui/sale_screen.py" line="485" />
       <source>Quantité : 3*code · poids : 0,532*code</source>
       <translation>Quantity: 3*code · weight: 0.532*code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="518" />
+      <location filename="src/caisse/ui/sale_screen.py" line="517" />
       <source>Reste à payer</source>
       <translation>Left to pay</translation>
     </message>
@@ -230,37 +230,37 @@
       <translation>Scan or type a code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1061" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1067" />
       <source>Signature : {extract}</source>
       <translation>Signature: {extract}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="516" />
+      <location filename="src/caisse/ui/sale_screen.py" line="515" />
       <source>TOTAL À PAYER</source>
       <translation>TOTAL TO PAY</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="998" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1004" />
       <source>Ticket annulé.</source>
       <translation>Ticket voided.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1068" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1074" />
       <source>Ticket imprimé.</source>
       <translation>Ticket printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1075" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
       <source>Ticket non imprimé (sur demande du client seulement).</source>
       <translation>Ticket not printed (only on the customer's request).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1064" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1070" />
       <source>Ticket non imprimé ({error}) : la vente est enregistrée ; réimprimez un duplicata.</source>
       <translation>Ticket not printed ({error}): the sale is recorded; reprint a duplicate.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1056" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1062" />
       <source>Ticket {number}</source>
       <translation>Ticket {number}</translation>
     </message>
@@ -270,12 +270,12 @@
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="556" />
+      <location filename="src/caisse/ui/sale_screen.py" line="555" />
       <source>Vente enregistrée</source>
       <translation>Sale recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="519" />
+      <location filename="src/caisse/ui/sale_screen.py" line="518" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
@@ -293,7 +293,7 @@
       <translation>Abandon</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="501" />
+      <location filename="src/caisse/ui/manager_menu.py" line="510" />
       <source>Abandonner l'impression</source>
       <translation>Cancel printing</translation>
     </message>
@@ -303,7 +303,7 @@
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="895" />
+      <location filename="src/caisse/ui/manager_menu.py" line="947" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -313,12 +313,12 @@
       <translation>Manager's approval</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="463" />
+      <location filename="src/caisse/ui/manager_menu.py" line="472" />
       <source>Activer le mode école</source>
       <translation>Start training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="494" />
+      <location filename="src/caisse/ui/manager_menu.py" line="503" />
       <source>Actualiser</source>
       <translation>Refresh</translation>
     </message>
@@ -328,7 +328,7 @@
       <translation>E-mail address</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="324" />
+      <location filename="src/caisse/ui/manager_menu.py" line="330" />
       <source>Afficher le rapport X</source>
       <translation>Show the X report</translation>
     </message>
@@ -338,17 +338,17 @@
       <translation>Customer display</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="191" />
+      <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>Article</source>
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <location filename="src/caisse/ui/price_dialog.py" line="63" />
       <source>Article abîmé</source>
       <translation>Damaged item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/parked_screen.py" line="235" />
+      <location filename="src/caisse/ui/catalogue_panel.py" line="70" />
       <source>Articles</source>
       <translation>Items</translation>
     </message>
@@ -358,7 +358,7 @@
       <translation>No item matches "{text}".</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="530" />
+      <location filename="src/caisse/ui/manager_menu.py" line="539" />
       <source>Aucun réglage à afficher.</source>
       <translation>No settings to show.</translation>
     </message>
@@ -368,17 +368,17 @@
       <translation>No parked ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="140" />
+      <location filename="src/caisse/ui/manager_menu.py" line="142" />
       <source>Aucune session de caisse ouverte.</source>
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="700" />
+      <location filename="src/caisse/ui/manager_menu.py" line="714" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="281" />
+      <location filename="src/caisse/ui/returns_screen.py" line="282" />
       <source>Aucune vente ce jour-là.</source>
       <translation>No sale that day.</translation>
     </message>
@@ -388,7 +388,7 @@
       <translation>Credit note</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="522" />
+      <location filename="src/caisse/ui/manager_menu.py" line="531" />
       <source>Balance</source>
       <translation>Scale</translation>
     </message>
@@ -413,22 +413,22 @@
       <translation>Hello</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="218" />
+      <location filename="src/caisse/ui/main_window.py" line="219" />
       <source>CAISSE BLOQUÉE : {reason} Aucune vente n'est possible ; appelez le responsable.</source>
       <translation>TILL BLOCKED: {reason} No sale is possible; call the manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="125" />
+      <location filename="src/caisse/ui/main_window.py" line="126" />
       <source>Caisse</source>
       <translation>Till</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="117" />
       <source>Carte</source>
       <translation>Card</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="284" />
+      <location filename="src/caisse/ui/manager_menu.py" line="290" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
     </message>
@@ -443,22 +443,22 @@
       <translation>Changing a price needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="166" />
+      <location filename="src/caisse/ui/returns_screen.py" line="167" />
       <source>Chercher</source>
       <translation>Search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="183" />
+      <location filename="src/caisse/ui/returns_screen.py" line="184" />
       <source>Cherchez le ticket d'origine.</source>
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="792" />
+      <location filename="src/caisse/ui/manager_menu.py" line="844" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="117" />
       <source>Chèque</source>
       <translation>Cheque</translation>
     </message>
@@ -468,72 +468,72 @@
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="655" />
+      <location filename="src/caisse/ui/manager_menu.py" line="669" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="148" />
       <source>Clôture Z</source>
       <translation>Z closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="148" />
       <source>Clôture annuelle</source>
       <translation>Yearly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="358" />
+      <location filename="src/caisse/ui/manager_menu.py" line="364" />
       <source>Clôture de l'exercice (Y)</source>
       <translation>Close the fiscal year (Y)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="346" />
+      <location filename="src/caisse/ui/manager_menu.py" line="352" />
       <source>Clôture du jour (Z)</source>
       <translation>Close the day (Z)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="352" />
+      <location filename="src/caisse/ui/manager_menu.py" line="358" />
       <source>Clôture du mois (M)</source>
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="686" />
+      <location filename="src/caisse/ui/manager_menu.py" line="700" />
       <source>Clôture enregistrée ; ticket non imprimé : {error}</source>
       <translation>Closure recorded; ticket not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="677" />
+      <location filename="src/caisse/ui/manager_menu.py" line="691" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="148" />
       <source>Clôture mensuelle</source>
       <translation>Monthly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="361" />
+      <location filename="src/caisse/ui/manager_menu.py" line="367" />
       <source>Clôturer l'exercice (Y) ?</source>
       <translation>Close the fiscal year (Y)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="349" />
+      <location filename="src/caisse/ui/manager_menu.py" line="355" />
       <source>Clôturer la journée (Z) ?</source>
       <translation>Close the day (Z)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="355" />
+      <location filename="src/caisse/ui/manager_menu.py" line="361" />
       <source>Clôturer le mois (M) ?</source>
       <translation>Close the month (M)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="336" />
+      <location filename="src/caisse/ui/manager_menu.py" line="342" />
       <source>Clôtures</source>
       <translation>Closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="255" />
+      <location filename="src/caisse/ui/manager_menu.py" line="261" />
       <source>Clôtures Z, M, Y</source>
       <translation>Z, M, Y closures</translation>
     </message>
@@ -543,47 +543,47 @@
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="520" />
+      <location filename="src/caisse/ui/manager_menu.py" line="529" />
       <source>Colonnes du ticket</source>
       <translation>Ticket columns</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="762" />
+      <location filename="src/caisse/ui/manager_menu.py" line="796" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="396" />
+      <location filename="src/caisse/ui/manager_menu.py" line="402" />
       <source>Compter et clôturer la session</source>
       <translation>Count and close the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="483" />
+      <location filename="src/caisse/ui/manager_menu.py" line="492" />
       <source>Créé le</source>
       <translation>Created</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="524" />
+      <location filename="src/caisse/ui/manager_menu.py" line="533" />
       <source>Dossier de données</source>
       <translation>Data folder</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="257" />
+      <location filename="src/caisse/ui/manager_menu.py" line="263" />
       <source>Duplicata</source>
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="803" />
+      <location filename="src/caisse/ui/manager_menu.py" line="855" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="807" />
+      <location filename="src/caisse/ui/manager_menu.py" line="859" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="191" />
+      <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>Déjà rendu</source>
       <translation>Already returned</translation>
     </message>
@@ -603,7 +603,7 @@
       <translation>Clear the search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="451" />
+      <location filename="src/caisse/ui/manager_menu.py" line="460" />
       <source>En mode école, les tickets sont des exercices : ils sont journalisés à part et n'entrent pas dans le chiffre d'affaires.</source>
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
@@ -613,19 +613,24 @@
       <translation>Finalise</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="411" />
+      <location filename="src/caisse/ui/manager_menu.py" line="417" />
       <source>Entrée d'espèces</source>
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="760" />
+      <location filename="src/caisse/ui/manager_menu.py" line="794" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <location filename="src/caisse/ui/price_dialog.py" line="63" />
       <source>Erreur d'étiquette</source>
       <translation>Label error</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <source>Erreur de rendu</source>
+      <translation>Change error</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/parked_screen.py" line="336" />
@@ -633,32 +638,32 @@
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="117" />
       <source>Espèces</source>
       <translation>Cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="135" />
+      <location filename="src/caisse/ui/manager_menu.py" line="137" />
       <source>Espèces attendues dans le tiroir : {amount}</source>
       <translation>Cash expected in the drawer: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="483" />
+      <location filename="src/caisse/ui/manager_menu.py" line="492" />
       <source>Essais</source>
       <translation>Attempts</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/price_dialog.py" line="65" />
+      <location filename="src/caisse/ui/price_dialog.py" line="63" />
       <source>Geste commercial</source>
       <translation>Goodwill gesture</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="151" />
+      <location filename="src/caisse/ui/main_window.py" line="152" />
       <source>Gestion</source>
       <translation>Manager</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="128" />
+      <location filename="src/caisse/ui/manager_menu.py" line="130" />
       <source>Grand total perpétuel : {amount}</source>
       <translation>Perpetual grand total: {amount}</translation>
     </message>
@@ -678,17 +683,17 @@
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="902" />
+      <location filename="src/caisse/ui/manager_menu.py" line="954" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="259" />
+      <location filename="src/caisse/ui/manager_menu.py" line="265" />
       <source>Impressions en attente</source>
       <translation>Print queue</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="519" />
+      <location filename="src/caisse/ui/manager_menu.py" line="528" />
       <source>Imprimante</source>
       <translation>Printer</translation>
     </message>
@@ -733,7 +738,7 @@
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="888" />
+      <location filename="src/caisse/ui/manager_menu.py" line="940" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
@@ -743,22 +748,22 @@
       <translation>Print</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="438" />
+      <location filename="src/caisse/ui/manager_menu.py" line="447" />
       <source>Imprimer le duplicata</source>
       <translation>Print the duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="326" />
+      <location filename="src/caisse/ui/manager_menu.py" line="332" />
       <source>Imprimer le rapport X</source>
       <translation>Print the X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="92" />
+      <location filename="src/caisse/ui/manager_menu.py" line="94" />
       <source>Journée du {date}</source>
       <translation>Business day {date}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="394" />
+      <location filename="src/caisse/ui/manager_menu.py" line="400" />
       <source>Justification d'un écart</source>
       <translation>Justification of a difference</translation>
     </message>
@@ -768,12 +773,12 @@
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="518" />
+      <location filename="src/caisse/ui/manager_menu.py" line="527" />
       <source>Langue</source>
       <translation>Language</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="888" />
+      <location filename="src/caisse/ui/manager_menu.py" line="940" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
@@ -783,27 +788,27 @@
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="754" />
+      <location filename="src/caisse/ui/manager_menu.py" line="768" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="829" />
+      <location filename="src/caisse/ui/manager_menu.py" line="881" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1077" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1083" />
       <source>Le tiroir ne s'est pas ouvert ({error}).</source>
       <translation>The drawer did not open ({error}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="523" />
+      <location filename="src/caisse/ui/manager_menu.py" line="532" />
       <source>Lecteur de codes</source>
       <translation>Barcode scanner</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="536" />
+      <location filename="src/caisse/ui/manager_menu.py" line="545" />
       <source>Les réglages se changent dans config.toml ou par « caisse run --lang en » ; ils sont lus au démarrage.</source>
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
@@ -833,27 +838,27 @@
       <translation>Thank you, see you soon!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="467" />
+      <location filename="src/caisse/ui/sale_screen.py" line="466" />
       <source>Mettre en attente</source>
       <translation>Park</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="258" />
+      <location filename="src/caisse/ui/manager_menu.py" line="264" />
       <source>Mode école</source>
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="815" />
+      <location filename="src/caisse/ui/manager_menu.py" line="867" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="817" />
+      <location filename="src/caisse/ui/manager_menu.py" line="869" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="406" />
+      <location filename="src/caisse/ui/manager_menu.py" line="412" />
       <source>Montant (€)</source>
       <translation>Amount (€)</translation>
     </message>
@@ -863,22 +868,22 @@
       <translation>Typed amount (empty: what is left)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="410" />
+      <location filename="src/caisse/ui/manager_menu.py" line="416" />
       <source>Motif</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="97" />
       <source>Net</source>
       <translation>Net</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="436" />
+      <location filename="src/caisse/ui/manager_menu.py" line="445" />
       <source>Numéro du ticket</source>
       <translation>Ticket number</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="163" />
+      <location filename="src/caisse/ui/returns_screen.py" line="164" />
       <source>N° de ticket, ou scannez son QR code</source>
       <translation>Ticket number, or scan its QR code</translation>
     </message>
@@ -888,24 +893,34 @@
       <translation>Operator</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="240" />
+      <location filename="src/caisse/ui/main_window.py" line="241" />
       <source>Opérateur : {name}</source>
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="655" />
+      <location filename="src/caisse/ui/manager_menu.py" line="669" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="724" />
+      <location filename="src/caisse/ui/manager_menu.py" line="738" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="388" />
+      <location filename="src/caisse/ui/manager_menu.py" line="394" />
       <source>Ouvrir la session</source>
       <translation>Open the session</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="424" />
+      <source>Ouvrir le tiroir</source>
+      <translation>Open the drawer</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="783" />
+      <source>Ouvrir le tiroir sans vente demande un responsable.</source>
+      <translation>Opening the drawer without a sale needs a manager.</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/product_grid.py" line="330" />
@@ -948,32 +963,37 @@
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="887" />
+      <location filename="src/caisse/ui/manager_menu.py" line="939" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="467" />
+      <location filename="src/caisse/ui/manager_menu.py" line="774" />
+      <source>Pourquoi ouvrir le tiroir sans vente ?</source>
+      <translation>Why open the drawer without a sale?</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="476" />
       <source>Quitter le mode école</source>
       <translation>Leave training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="91" />
+      <location filename="src/caisse/ui/manager_menu.py" line="93" />
       <source>RAPPORT X (lecture, ne clôture rien)</source>
       <translation>X REPORT (read-only, closes nothing)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="483" />
+      <location filename="src/caisse/ui/manager_menu.py" line="492" />
       <source>Raison</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="254" />
+      <location filename="src/caisse/ui/manager_menu.py" line="260" />
       <source>Rapport X</source>
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="650" />
+      <location filename="src/caisse/ui/manager_menu.py" line="664" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
@@ -993,14 +1013,19 @@
       <translation>Read the scale again</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="483" />
+      <location filename="src/caisse/ui/returns_screen.py" line="499" />
       <source>Remboursement enregistré : ticket {number}, {total}.</source>
       <translation>Refund recorded: ticket {number}, {total}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="236" />
+      <location filename="src/caisse/ui/returns_screen.py" line="237" />
       <source>Rembourser</source>
       <translation>Refund</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <source>Rendre la monnaie</source>
+      <translation>Give change</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/customer_display.py" line="124" />
@@ -1018,7 +1043,7 @@
       <translation>Resume the ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="191" />
+      <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>Reste</source>
       <translation>Left</translation>
     </message>
@@ -1030,27 +1055,27 @@ le règlement</source>
 payment</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/pin_dialog.py" line="87" />
+      <location filename="src/caisse/ui/catalogue_panel.py" line="73" />
       <source>Retour</source>
       <translation>Back</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="471" />
+      <location filename="src/caisse/ui/sale_screen.py" line="470" />
       <source>Retour / remboursement</source>
       <translation>Return / refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="470" />
+      <location filename="src/caisse/ui/returns_screen.py" line="486" />
       <source>Retour client</source>
       <translation>Customer return</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="286" />
+      <location filename="src/caisse/ui/manager_menu.py" line="292" />
       <source>Retour à la vente</source>
       <translation>Back to the sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="97" />
       <source>Retours</source>
       <translation>Returns</translation>
     </message>
@@ -1065,7 +1090,7 @@ payment</translation>
       <translation>Received: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="114" />
+      <location filename="src/caisse/ui/manager_menu.py" line="116" />
       <source>Règlements</source>
       <translation>Payments</translation>
     </message>
@@ -1075,17 +1100,17 @@ payment</translation>
       <translation>Payments taken</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="497" />
+      <location filename="src/caisse/ui/manager_menu.py" line="506" />
       <source>Réessayer l'impression</source>
       <translation>Retry printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="260" />
+      <location filename="src/caisse/ui/manager_menu.py" line="266" />
       <source>Réglages</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="427" />
+      <location filename="src/caisse/ui/manager_menu.py" line="436" />
       <source>Réimprimer un ticket (DUPLICATA)</source>
       <translation>Reprint a ticket (DUPLICATE)</translation>
     </message>
@@ -1100,27 +1125,27 @@ payment</translation>
       <translation>No ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="256" />
+      <location filename="src/caisse/ui/manager_menu.py" line="262" />
       <source>Session de caisse</source>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="759" />
+      <location filename="src/caisse/ui/manager_menu.py" line="793" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="704" />
+      <location filename="src/caisse/ui/manager_menu.py" line="718" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="413" />
+      <location filename="src/caisse/ui/manager_menu.py" line="419" />
       <source>Sortie d'espèces</source>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="761" />
+      <location filename="src/caisse/ui/manager_menu.py" line="795" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
@@ -1135,22 +1160,22 @@ payment</translation>
       <translation>Synchronised</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="104" />
+      <location filename="src/caisse/ui/manager_menu.py" line="106" />
       <source>TVA par taux</source>
       <translation>VAT by rate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1035" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1041" />
       <source>Tapez l'adresse e-mail du client, ou choisissez un autre ticket.</source>
       <translation>Type the customer's e-mail address, or choose another ticket option.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/price_dialog.py" line="61" />
+      <location filename="src/caisse/ui/price_dialog.py" line="59" />
       <source>Tapez le nouveau prix, puis touchez le motif.</source>
       <translation>Type the new price, then touch the reason.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="483" />
+      <location filename="src/caisse/ui/manager_menu.py" line="492" />
       <source>Ticket</source>
       <translation>Ticket</translation>
     </message>
@@ -1160,7 +1185,7 @@ payment</translation>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="888" />
+      <location filename="src/caisse/ui/manager_menu.py" line="940" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
@@ -1170,42 +1195,42 @@ payment</translation>
       <translation>Interrupted ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1150" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1156" />
       <source>Ticket mis en attente : {what}.</source>
       <translation>Ticket parked: {what}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1195" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1215" />
       <source>Ticket repris ; le ticket en cours est mis en attente ({what}).</source>
       <translation>Ticket resumed; the current ticket is parked ({what}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1156" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1176" />
       <source>Ticket repris.</source>
       <translation>Ticket resumed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="299" />
+      <location filename="src/caisse/ui/returns_screen.py" line="300" />
       <source>Ticket {number} du {when} · {total} · {paid}</source>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="874" />
+      <location filename="src/caisse/ui/manager_menu.py" line="926" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1070" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1076" />
       <source>Ticket à envoyer par e-mail à {address} (en file d'attente).</source>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="124" />
+      <location filename="src/caisse/ui/manager_menu.py" line="126" />
       <source>Tickets : {count}</source>
       <translation>Tickets: {count}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="173" />
+      <location filename="src/caisse/ui/returns_screen.py" line="174" />
       <source>Tickets du jour choisi</source>
       <translation>Tickets of the chosen day</translation>
     </message>
@@ -1215,14 +1240,19 @@ payment</translation>
       <translation>Parked tickets</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1165" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1168" />
       <source>Tickets en attente ({count})</source>
       <translation>Parked tickets ({count})</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="479" />
+      <location filename="src/caisse/ui/manager_menu.py" line="488" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="789" />
+      <source>Tiroir ouvert (tracé au journal).</source>
+      <translation>Drawer opened (traced in the journal).</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/payment_screen.py" line="74" />
@@ -1235,7 +1265,7 @@ payment</translation>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="194" />
+      <location filename="src/caisse/ui/manager_menu.py" line="196" />
       <source>Total compté : {amount}</source>
       <translation>Counted total: {amount}</translation>
     </message>
@@ -1245,42 +1275,42 @@ payment</translation>
       <translation>Touch the manager's name first.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="428" />
+      <location filename="src/caisse/ui/manager_menu.py" line="437" />
       <source>Touchez un ticket de la liste, ou tapez son numéro.</source>
       <translation>Touch a ticket in the list, or type its number.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="309" />
+      <location filename="src/caisse/ui/returns_screen.py" line="310" />
       <source>Tout ce ticket a déjà été remboursé.</source>
       <translation>This whole ticket was already refunded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="209" />
+      <location filename="src/caisse/ui/returns_screen.py" line="210" />
       <source>Tout le reste</source>
       <translation>Everything left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="440" />
+      <location filename="src/caisse/ui/returns_screen.py" line="456" />
       <source>Un remboursement demande l'accord d'un responsable.</source>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="671" />
+      <location filename="src/caisse/ui/manager_menu.py" line="685" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="338" />
+      <location filename="src/caisse/ui/manager_menu.py" line="344" />
       <source>Une clôture est définitive : plus aucune vente ne peut être datée dans la période clôturée.</source>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="738" />
+      <location filename="src/caisse/ui/manager_menu.py" line="752" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="798" />
+      <location filename="src/caisse/ui/manager_menu.py" line="850" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1295,22 +1325,27 @@ payment</translation>
       <translation>OK</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="191" />
+      <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>Vendu</source>
       <translation>Sold</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="97" />
       <source>Ventes</source>
       <translation>Sales</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="154" />
+      <location filename="src/caisse/ui/main_window.py" line="155" />
       <source>Verrouiller</source>
       <translation>Lock</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/main_window.py" line="202" />
+      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <source>Vérification</source>
+      <translation>Check</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/main_window.py" line="203" />
       <source>Vérification du journal de la caisse…</source>
       <translation>Checking the till's journal…</translation>
     </message>
@@ -1325,7 +1360,7 @@ payment</translation>
       <translation>{count} ticket(s) to reprint</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/price_dialog.py" line="45" />
+      <location filename="src/caisse/ui/price_dialog.py" line="44" />
       <source>{label} : {price} aujourd'hui</source>
       <translation>{label}: {price} today</translation>
     </message>
@@ -1335,7 +1370,7 @@ payment</translation>
       <translation>{label} — {price}/kg</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="527" />
+      <location filename="src/caisse/ui/manager_menu.py" line="536" />
       <source>{name} : {value}</source>
       <translation>{name}: {value}</translation>
     </message>
@@ -1345,7 +1380,7 @@ payment</translation>
       <translation>{name} is not a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="148" />
+      <location filename="src/caisse/ui/manager_menu.py" line="150" />
       <source>{name} {period} n° {number} : net {net} (enregistrement {gseq})</source>
       <translation>{name} {period} no. {number}: net {net} (record {gseq})</translation>
     </message>
@@ -1360,7 +1395,7 @@ payment</translation>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="764" />
+      <location filename="src/caisse/ui/manager_menu.py" line="798" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1375,27 +1410,27 @@ payment</translation>
       <translation>To pay</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="218" />
+      <location filename="src/caisse/ui/returns_screen.py" line="219" />
       <source>À rembourser</source>
       <translation>To refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="191" />
+      <location filename="src/caisse/ui/returns_screen.py" line="192" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="207" />
+      <location filename="src/caisse/ui/returns_screen.py" line="208" />
       <source>À rendre +</source>
       <translation>Change +</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/returns_screen.py" line="205" />
+      <location filename="src/caisse/ui/returns_screen.py" line="206" />
       <source>À rendre −</source>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="774" />
+      <location filename="src/caisse/ui/manager_menu.py" line="808" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
     </message>

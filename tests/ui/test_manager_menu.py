@@ -230,3 +230,22 @@ def test_the_duplicate_page_lists_the_day_s_sales_made_elsewhere(
     tap(qtbot, window, "manager.reprint.go")
     d_records = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "D"]
     assert [d["original"]["number"] for d in d_records] == [sold.number]
+
+
+def test_the_drawer_opens_without_a_sale_with_the_manager_and_is_traced(
+    qtbot: QtBot, shop: TillFixture
+) -> None:
+    window = open_menu(qtbot, shop, "marie", "1234")
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.cash")
+    tap(qtbot, window, "manager.cash.drawer")
+    menu = window.manager
+    assert menu is not None
+    assert menu.reason_dialog is not None
+    tap(qtbot, menu.reason_dialog, "reason.preset.0")
+    approve(qtbot, window, "paul", "5678")
+    bodies = [json.loads(r["body"]) for r in journal_rows(shop.data_dir) if r["kind"] == "J"]
+    [event] = [b for b in bodies if b["detail"].get("kind") == "drawer_no_sale"]
+    assert event["detail"]["approved_by"] == "paul"
+    assert event["operator"]["id"] == "marie"
+    assert "Tiroir ouvert" in label(window, "manager.message").text()

@@ -13,7 +13,7 @@ closures: ``manager.close_day``, ``manager.close_month``, ``manager.close_year``
 ``manager.closures.text``;
 cash: ``manager.cash.status``, ``manager.cash.count.<cents>`` (pieces per denomination),
 ``manager.cash.count_total``, ``manager.cash.open``, ``manager.cash.amount``,
-``manager.cash.reason``, ``manager.cash.in``, ``manager.cash.out``,
+``manager.cash.reason``, ``manager.cash.in``, ``manager.cash.out``, ``manager.cash.drawer``,
 ``manager.cash.justification``, ``manager.cash.close``;
 reprint: ``manager.reprint.tickets``, ``manager.reprint.number``, ``manager.reprint.go``;
 training: ``manager.training.state``, ``manager.training.on``, ``manager.training.off``;
@@ -421,9 +421,12 @@ class ManagerMenu(QWidget):
         moves.addWidget(self.cash_amount)
         moves.addWidget(self.cash_reason, 1)
         column.addLayout(moves)
+        self.drawer_button = touch_button(tr("Ouvrir le tiroir"), "manager.cash.drawer")
+        self.drawer_button.clicked.connect(self._on_drawer_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.cash_in_button)
         buttons.addWidget(self.cash_out_button)
+        buttons.addWidget(self.drawer_button)
         column.addLayout(buttons)
         return page
 
@@ -764,6 +767,26 @@ class ManagerMenu(QWidget):
             self._on_cash_done,
             tr("Le comptage demande un responsable."),
         )
+
+    def _on_drawer_clicked(self) -> None:
+        dialog = self._ask_reason(
+            tr("Ouvrir le tiroir"),
+            tr("Pourquoi ouvrir le tiroir sans vente ?"),
+            [tr("Rendre la monnaie"), tr("Erreur de rendu"), tr("Vérification")],
+        )
+        desk = self._tickets
+
+        def open_drawer(reason: str) -> None:
+            self._guarded(
+                lambda session, approver: desk.open_drawer(session, reason, approver),
+                self._on_drawer_opened,
+                tr("Ouvrir le tiroir sans vente demande un responsable."),
+            )
+
+        dialog.reason_did_choose.connect(open_drawer)
+
+    def _on_drawer_opened(self, _none: None) -> None:
+        self.show_message(tr("Tiroir ouvert (tracé au journal)."), error=False)
 
     def _on_cash_done(self, result: CashResult) -> None:
         labels = {

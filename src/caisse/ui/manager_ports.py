@@ -57,13 +57,17 @@ class Cash(Protocol):
 
 
 class TicketDesk(Protocol):
-    """Duplicates and training mode (`CheckoutService`)."""
+    """Duplicates, training mode and the drawer without a sale (`CheckoutService`)."""
 
     def reprint(
         self, session: OperatorSession, ticket_no: str, reason: str = "", channel: str = "paper"
     ) -> TicketResult: ...
 
     def set_training(self, session: OperatorSession, on: bool) -> None: ...
+
+    def open_drawer(
+        self, session: OperatorSession, reason: str, approver: OperatorSession | None = None
+    ) -> None: ...
 
     def training_supervisor(self) -> str | None: ...
 
