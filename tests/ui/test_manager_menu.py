@@ -126,7 +126,8 @@ def test_cash_session_open_movement_and_count(qtbot: QtBot, shop: TillFixture) -
     tap(qtbot, window, "manager.nav.cash")
     menu = window.manager
     assert menu is not None
-    menu.cash_grid.set_pieces(1000, 5)  # 5 × 10 €
+    for _ in range(5):  # 5 × 10 € with the touch keys
+        tap(qtbot, window, "manager.cash.count.1000.plus")
     menu.cash_grid.set_pieces(200, 10)  # 10 × 2 €
     assert "70,00" in label(window, "manager.cash.count_total").text()
     tap(qtbot, window, "manager.cash.open")

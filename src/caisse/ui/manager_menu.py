@@ -11,7 +11,8 @@ Object names: ``manager.menu``, ``manager.message``, ``manager.back``, ``manager
 X: ``manager.x.text``, ``manager.x.refresh``, ``manager.x.print``;
 closures: ``manager.close_day``, ``manager.close_month``, ``manager.close_year``,
 ``manager.closures.text``;
-cash: ``manager.cash.status``, ``manager.cash.count.<cents>`` (pieces per denomination),
+cash: ``manager.cash.status``, ``manager.cash.count.<cents>`` (pieces per denomination, with its
+``manager.cash.count.<cents>.minus`` and ``.plus`` keys),
 ``manager.cash.count_total``, ``manager.cash.open``, ``manager.cash.amount``,
 ``manager.cash.reason``, ``manager.cash.in``, ``manager.cash.out``, ``manager.cash.drawer``,
 ``manager.cash.justification``, ``manager.cash.close``;
@@ -80,11 +81,8 @@ T = TypeVar("T")
 
 PAGES = ("x", "closures", "cash", "reprint", "training", "queue", "settings")
 NAV_WIDTH = 300
-SPIN_STYLE = (
-    "QSpinBox { font-size: 22px; padding-right: 52px; }"
-    "QSpinBox::up-button, QSpinBox::down-button { width: 48px; }"
-)
-"""Spin arrows wide enough for a finger (the default ones are a few pixels)."""
+COUNT_KEY_PX = 56
+"""The − and + keys beside each denomination (a spin box's own arrows are 28 px high)."""
 
 
 def x_report_text(report: Mapping[str, Any]) -> str:
@@ -159,7 +157,7 @@ def closure_text(results: list[ClosureResult]) -> str:
 
 
 class DenominationGrid(QWidget):
-    """Pieces counted per note and coin, with the running total."""
+    """Pieces counted per note and coin (− and + keys, or typed), with the running total."""
 
     def __init__(self, prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,13 +169,20 @@ class DenominationGrid(QWidget):
             spin = QSpinBox()
             spin.setObjectName(f"{prefix}.{cents}")
             spin.setRange(0, 9999)
-            spin.setMinimumHeight(56)
-            spin.setMinimumWidth(150)
-            spin.setStyleSheet(SPIN_STYLE)
+            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+            spin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            spin.setMinimumHeight(COUNT_KEY_PX)
+            spin.setMinimumWidth(72)
             spin.valueChanged.connect(self._on_spin_value_changed)
-            row, col = index % 8, (index // 8) * 2
+            minus = touch_button("−", f"{prefix}.{cents}.minus", role="key")
+            minus.clicked.connect(lambda *_args, sp=spin: sp.stepBy(-1))
+            plus = touch_button("+", f"{prefix}.{cents}.plus", role="key")
+            plus.clicked.connect(lambda *_args, sp=spin: sp.stepBy(1))
+            row, col = index % 8, (index // 8) * 4
             grid.addWidget(caption, row, col)
-            grid.addWidget(spin, row, col + 1)
+            grid.addWidget(minus, row, col + 1)
+            grid.addWidget(spin, row, col + 2)
+            grid.addWidget(plus, row, col + 3)
             self.spins[cents] = spin
         self.total = QLabel("")  # placed by the page, outside the scrolled grid
         self.total.setObjectName(f"{prefix}_total")
