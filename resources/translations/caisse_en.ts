@@ -683,6 +683,11 @@
       <translation>Offline since {since}</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/status_bar.py" line="42" />
+      <source>Synchronisation arrêtée : caisse à ré-enregistrer</source>
+      <translation>Sync stopped: register the till again</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/manager_menu.py" line="954" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>

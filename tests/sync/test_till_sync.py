@@ -137,6 +137,7 @@ def test_restored_till_stops_selling(server: ServerThread, tmp_path: Path, till:
         restored.agent.sync_once()
     with pytest.raises(TillBlocked):
         restored.sell(("BAG", 1000))
+    assert restored.agent.sync_status().stopped  # the status bar shows the alarm
     restored.agent.stop(final_session=False)
     old_device = restored.device_id()
     # whatever opens it next (the till, a command) finds it still blocked

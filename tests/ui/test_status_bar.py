@@ -34,6 +34,8 @@ def test_the_sync_words() -> None:
     assert sync_text(SyncStatus(SyncLink.ONLINE, None, 0)) == "Synchronisé"
     offline = SyncStatus(SyncLink.OFFLINE, "26/11 09:14", 3)
     assert sync_text(offline) == "Hors ligne depuis 26/11 09:14 · 3 en attente"
+    stopped = SyncStatus(SyncLink.OFFLINE, "26/11 09:14", 2, stopped=True)
+    assert sync_text(stopped) == "Synchronisation arrêtée : caisse à ré-enregistrer · 2 en attente"
 
 
 def test_the_printer_words() -> None:

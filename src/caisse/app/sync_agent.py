@@ -304,6 +304,7 @@ class SyncAgent:
         self._enrolled = state.enrolled
         if state.last_contact:
             self._last_ok = _parse_iso(state.last_contact)
+        self._stopped = state.status in STOPPING_STATUSES
         self._apply_block(state.status)
 
     # ------------------------------------------------------------------ ports
@@ -317,12 +318,12 @@ class SyncAgent:
         if not self._enrolled:
             return SyncStatus()
         pending = max(0, self._head - self._acked)
-        if self._online:
+        if self._online and not self._stopped:
             return SyncStatus(SyncLink.ONLINE, None, pending)
         since = None
         if self._last_ok is not None:
             since = self._last_ok.astimezone(self._context.tz).strftime("%d/%m %H:%M")
-        return SyncStatus(SyncLink.OFFLINE, since, pending)
+        return SyncStatus(SyncLink.OFFLINE, since, pending, stopped=self._stopped)
 
     # ------------------------------------------------------------------ thread
     def start(self) -> bool:
@@ -483,6 +484,7 @@ class SyncAgent:
         if not state.enrolled or state.server_url is None or state.device_id is None:
             raise NotEnrolled
         reason = stop_reason(state.status)
+        self._stopped = reason is not None
         if reason is not None:
             self._apply_block(state.status)
             raise SyncStopped(*reason)
@@ -512,6 +514,7 @@ class SyncAgent:
         with self._uow() as w:
             w.sync.set_status(status, detail[:500])
             w.commit()
+        self._stopped = True
         self._apply_block(status)
         logger.error("sync stopped (%s): %s", status, detail)
         return SyncStopped(fr, en)

@@ -31,11 +31,14 @@ class SyncStatus:
         link: local only, online or offline.
         offline_since: ISO local time of the last successful exchange when offline.
         pending: records written locally and not yet acknowledged by the server.
+        stopped: pushing stopped until the till is enrolled again (fork, clone, defect,
+            revocation): an alarm, not a passing outage.
     """
 
     link: SyncLink = SyncLink.LOCAL_ONLY
     offline_since: str | None = None
     pending: int = 0
+    stopped: bool = False
 
 
 class SyncStatusSource(Protocol):

@@ -38,7 +38,9 @@ def sync_text(status: SyncStatus) -> str:
     """The sync part of the bar: local only, online, or offline since … with N pending."""
     if status.link is SyncLink.LOCAL_ONLY:
         return tr("Local uniquement")
-    if status.link is SyncLink.ONLINE:
+    if status.stopped:
+        text = tr("Synchronisation arrêtée : caisse à ré-enregistrer")
+    elif status.link is SyncLink.ONLINE:
         text = tr("Synchronisé")
     elif status.offline_since:
         text = tr("Hors ligne depuis {since}").format(since=status.offline_since)
@@ -139,6 +141,7 @@ class StatusBar(QFrame):
             return  # the window closed while the poll was on the worker
         sync, printer = result
         self.sync_label.setText(sync_text(sync))
+        self.sync_label.setProperty("level", "error" if sync.stopped else "")
         self.printer_label.setText(printer_text(printer))
         self.printer_label.setProperty(
             "level", "" if printer.state in (PrinterState.OK, PrinterState.NONE) else "error"
