@@ -28,8 +28,8 @@ from caisse.domain.errors import InvalidInput
 from caisse.services.jet import Jet
 from hw.display.charset import DisplayCharset
 from hw.simulators.display import DisplayEmulator, DisplayMode
-from hw.simulators.escpos_printer import EscposEmulator, PulseEvent, QrEvent, TcpPrinterServer
 from hw.simulators.endpoints import PtyEndpoint
+from hw.simulators.escpos_printer import EscposEmulator, PulseEvent, QrEvent, TcpPrinterServer
 from hw.simulators.scale_toledo8217 import Toledo8217Emulator
 from tests.integration.conftest import make_till
 from tests.journal_helpers import jet_codes

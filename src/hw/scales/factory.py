@@ -26,8 +26,8 @@ from hw.scales.link import parse_serial_url
 from hw.scales.toledo8217 import Toledo8217Options
 
 if TYPE_CHECKING:
-    from hw.simulators.scale_dialog06 import Dialog06Emulator
     from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
+    from hw.simulators.scale_dialog06 import Dialog06Emulator
     from hw.simulators.scale_toledo8217 import Toledo8217Emulator
 
 logger = logging.getLogger(__name__)
@@ -105,8 +105,8 @@ def _dialog06(url: str, setup: ScaleSetup) -> OpenedScale:
 
 
 def _simulated(url: str, setup: ScaleSetup) -> OpenedScale:
-    from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
     from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
+    from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
     from hw.simulators.scale_sim import (
         SIM_DIALOG06_OPTIONS,
         SIM_TOLEDO_OPTIONS,

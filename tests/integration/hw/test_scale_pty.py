@@ -26,8 +26,8 @@ from hw.scales.dialog06 import ChecksumKey, Dialog06Options, Dialog06Scale
 from hw.scales.factory import ScaleSetup, open_scale
 from hw.scales.session import WeighingSession
 from hw.scales.toledo8217 import Toledo8217Options, Toledo8217Scale
-from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
 from hw.simulators.endpoints import PtyEndpoint, TcpEndpoint
+from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
 from hw.simulators.scale_toledo8217 import Toledo8217Config, Toledo8217Emulator
 
 pytestmark = pytest.mark.integration

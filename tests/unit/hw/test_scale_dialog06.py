@@ -38,8 +38,8 @@ from hw.scales.dialog06 import (
     rotr16,
 )
 from hw.scales.session import WeighingSession
-from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
 from hw.simulators.endpoints import InProcessPort
+from hw.simulators.scale_dialog06 import Dialog06Config, Dialog06Emulator
 from hw.simulators.scale_sim import SimulatedDialog06Scale
 
 S = WeightStatus
