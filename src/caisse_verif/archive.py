@@ -460,22 +460,43 @@ def _parse_line(line: bytes) -> StoredRecord | None:
 
     note: the writer's lines are ``{"core":"…","sig":"…","body":"…"}`` in that order, and core
     and sig are plain ASCII tokens: slicing them out and unescaping only the body's string
-    literal (with the JSON module's own C string scanner, strict) avoids the generic parser
-    and a dictionary per line, the archive path's main overhead over SQLite. Any other shape
-    falls back to the JSON parser, so nothing valid is refused.
+    literal avoids the generic parser and a dictionary per line, the archive path's main
+    overhead over SQLite. A literal whose only escape is backslash-quote is unescaped on the bytes;
+    any other is read by the JSON module's own C string scanner (strict); any other line
+    shape falls back to the JSON parser, so nothing valid is refused.
 
     Raises:
         ValueError: the line is not JSON.
     """
     if line.startswith(b'{"core":"'):
+        end = line.rstrip(b"\r\n")
+        i = end.find(b'","sig":"', 9)
+        j = end.find(b'","body":"', i + 9) if i > 0 else -1
+        if j > 0 and end.endswith(b'"}'):
+            core_b, sig_b, literal = end[9:i], end[i + 9 : j], end[j + 10 : -2]
+            quotes = literal.count(b'"')
+            # note: the usual body has no escape but \" (canonical JSON inside a JSON
+            # string): then unescaping is one replace, with no decoding at all
+            if (
+                literal.count(b"\\") == quotes == literal.count(b'\\"')
+                and b'"' not in core_b
+                and b"\\" not in core_b
+                and b'"' not in sig_b
+                and b"\\" not in sig_b
+                and core_b.isascii()
+                and sig_b.isascii()
+            ):
+                return StoredRecord(
+                    core_b.decode("ascii"), sig_b.decode("ascii"), literal.replace(b'\\"', b'"')
+                )
         text = line.decode("utf-8").rstrip("\r\n")
         i = text.find('","sig":"', 9)
         j = text.find('","body":"', i + 9) if i > 0 else -1
         if j > 0:
             core, sig = text[9:i], text[i + 9 : j]
             if '"' not in core and "\\" not in core and '"' not in sig and "\\" not in sig:
-                body, end = _scanstring(text, j + 10, True)
-                if text[end:] == "}":
+                body, after = _scanstring(text, j + 10, True)
+                if text[after:] == "}":
                     return StoredRecord(core, sig, body.encode("utf-8", "surrogatepass"))
     return _record_of(json.loads(line))
 
@@ -502,7 +523,7 @@ def iter_journal(zf: zipfile.ZipFile, report: ArchiveReport) -> Iterator[StoredR
                 if digest is not None:
                     digest.update(line)
                     size += len(line)
-                if broken or not line.strip():
+                if broken or (len(line) <= 2 and not line.strip()):  # blank lines are short
                     continue
                 try:
                     record = _parse_line(line)
