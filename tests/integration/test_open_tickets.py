@@ -11,7 +11,7 @@ import pytest
 from caisse.domain.sale import Discount, Payment, Sale, Tender
 from caisse.services.errors import DrawerFailed, ReturnNotAllowed, TicketNotFound
 from caisse.services.jet import Jet
-from caisse.services.open_tickets import ParkedTicketNotFound
+from caisse.services.open_tickets import ParkedInAnotherMode, ParkedTicketNotFound
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
 
@@ -192,3 +192,26 @@ def test_a_receipt_by_email_is_queued_with_its_address(shop: TillFixture) -> Non
     shop.till.open_tickets.queue_receipt_email(done.gseq, done.number, " client@example.fr ")
     with shop.till.context.uow() as uow:
         assert uow.receipt_emails.pending() == [(done.gseq, done.number, "client@example.fr")]
+
+
+def test_a_training_ticket_never_comes_back_as_a_real_sale(shop: TillFixture) -> None:
+    tickets = shop.till.open_tickets
+    shop.till.checkout.set_training(shop.manager, True)
+    practice = _ticket(shop, "VIN")
+    tickets.park(shop.cashier, practice)
+    shop.till.checkout.set_training(shop.manager, False)
+    real = _ticket(shop, "BAG")
+    tickets.park(shop.cashier, real)
+
+    with pytest.raises(ParkedInAnotherMode, match="mode école"):
+        tickets.resume(shop.cashier, practice.id or "")
+    shop.till.checkout.set_training(shop.manager, True)
+    with pytest.raises(ParkedInAnotherMode, match="quittez le mode école"):
+        tickets.resume(shop.cashier, real.id or "")
+
+    back = tickets.resume(shop.cashier, practice.id or "")
+    back.add_payment(Payment(Tender.CASH, back.totals.total_ttc_cents))
+    shop.till.checkout.finalise(shop.cashier, back)
+    kinds = [r["kind"] for r in journal_rows(shop.data_dir) if r["kind"] in "TX"]
+    assert kinds == ["X"]
+    assert [t.id for t in tickets.parked()] == [real.id]

@@ -19,15 +19,35 @@ from datetime import datetime
 from caisse.domain.errors import InvalidInput, Refused
 from caisse.domain.open_ticket import item_count, sale_from_data, sale_to_data
 from caisse.domain.sale import Sale, SaleState
+from caisse.services.checkout import TRAINING_KEY
 from caisse.services.context import TillContext
 from caisse.services.jet import Jet
 from caisse.services.operators import OperatorSession
-from caisse.services.ports import OpenTicketRecord
+from caisse.services.ports import OpenTicketRecord, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 OPEN = "open"
 PARKED = "parked"
+
+
+class ParkedInAnotherMode(Refused):
+    """A ticket started in training mode is resumed in real mode, or the other way round."""
+
+    def __init__(self, training: bool) -> None:
+        if training:
+            super().__init__(
+                "Ce ticket a été commencé en mode école : reprenez-le en mode école, "
+                "ou abandonnez-le.",
+                "This ticket was started in training mode: resume it in training mode, "
+                "or abandon it.",
+            )
+        else:
+            super().__init__(
+                "Ce ticket a été commencé hors mode école : quittez le mode école pour le "
+                "reprendre.",
+                "This ticket was started outside training mode: leave training mode to resume it.",
+            )
 
 
 class ParkedTicketNotFound(Refused):
@@ -51,6 +71,13 @@ class ParkedTicket:
     parked_at: datetime | None
     items: int
     total_cents: int
+
+
+_TRAINING = "training"
+
+
+def _in_training(uow: UnitOfWork) -> bool:
+    return bool(uow.state.get(TRAINING_KEY))
 
 
 def _is_empty(sale: Sale) -> bool:
@@ -86,6 +113,10 @@ class OpenTicketService:
             sale.id = uuid.uuid4().hex
         with self._till.uow() as uow:
             old = uow.open_tickets.get(sale.id)
+            data = sale_to_data(sale)
+            # note: the mode the ticket was built in travels with it, so that a training
+            # ticket can never come back as a real sale (or a real one as a simulation).
+            data[_TRAINING] = _in_training(uow)
             record = OpenTicketRecord(
                 id=sale.id,
                 status=status,
@@ -96,7 +127,7 @@ class OpenTicketService:
                 parked_at=now if status == PARKED else None,
                 items=item_count(sale),
                 total_cents=sale.totals.total_ttc_cents,
-                data=json.dumps(sale_to_data(sale), ensure_ascii=False, separators=(",", ":")),
+                data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
             )
             uow.open_tickets.put(record)
             uow.commit()
@@ -153,7 +184,11 @@ class OpenTicketService:
             record = uow.open_tickets.get(ticket_id)
             if record is None:
                 raise ParkedTicketNotFound
-            sale = sale_from_data(json.loads(record.data), record.id)
+            data = json.loads(record.data)
+            training = bool(data.pop(_TRAINING, False)) if isinstance(data, dict) else False
+            if training != _in_training(uow):
+                raise ParkedInAnotherMode(training)
+            sale = sale_from_data(data, record.id)
             # note: marked open at once, so that a crash now offers it again at start-up.
             uow.open_tickets.put(
                 OpenTicketRecord(
