@@ -314,3 +314,22 @@ def test_caisse_archive_purge_on_the_command_line(
     code = caisse_main(["journal", "verify", "--data", data, "--archive", str(purgeable.march)])
     assert code == 0, capsys.readouterr()
     shop.reopen()
+
+
+def test_records_the_central_server_has_not_acknowledged_are_not_purged(
+    purgeable: Purgeable,
+) -> None:
+    shop = purgeable.shop
+    with sqlite3.connect(shop.data_dir / "caisse.sqlite") as conn:
+        conn.execute(
+            "UPDATE sync_state SET device_id = 'dev-1', server_url = 'http://127.0.0.1:9',"
+            " acked_gseq = 3 WHERE id = 1"
+        )
+    till = shop.reopen()
+    before = snapshot(shop.data_dir)
+    with pytest.raises(PurgeRefused, match="synchronisez d'abord"):
+        till.purge.purge(purgeable.march, shop.manager)
+    assert snapshot(shop.data_dir) == before
+    with sqlite3.connect(shop.data_dir / "caisse.sqlite") as conn:
+        conn.execute("UPDATE sync_state SET acked_gseq = 1000 WHERE id = 1")
+    assert till.purge.purge(purgeable.march, shop.manager).plan.purge

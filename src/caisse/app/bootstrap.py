@@ -116,6 +116,13 @@ class Till:
         self.engine.dispose()
 
 
+def _synced_through(uow: SqlUnitOfWorkFactory) -> int | None:
+    """The last gseq the central server acknowledged (None: the till is not enrolled)."""
+    with uow() as w:
+        state = w.sync.state()
+    return state.acked_gseq if state.enrolled else None
+
+
 def configure_logging(data_dir: Path, *, verbose: bool = False) -> Path | None:
     """Log to a rotating file in the data directory (and stderr only when verbose)."""
     root = logging.getLogger()
@@ -208,5 +215,5 @@ def open_till(
         catalogue=CatalogueService(catalogue_index, pictures_dir=settings.data_dir / "pictures"),
         catalogue_index=catalogue_index,
         reports=ReportService(context, closures, cash),
-        purge=PurgeService(context, CaisseVerifArchives()),
+        purge=PurgeService(context, CaisseVerifArchives(), lambda: _synced_through(uow)),
     )

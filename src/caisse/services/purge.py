@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -119,9 +119,23 @@ def purged_through(uow: UnitOfWork) -> int:
 class PurgeService:
     """Purges the records of verified archives, oldest first."""
 
-    def __init__(self, till: TillContext, verifier: ArchiveVerifier) -> None:
+    def __init__(
+        self,
+        till: TillContext,
+        verifier: ArchiveVerifier,
+        synced_through: Callable[[], int | None] | None = None,
+    ) -> None:
+        """Bind the till, the archive verifier and, for an enrolled till, the sync state.
+
+        Args:
+            till: the till's context.
+            verifier: the auditor's verifier behind the port.
+            synced_through: the last gseq the central server acknowledged, or None when the
+                till is not enrolled; records the server has not received are never purged.
+        """
         self._till = till
         self._verifier = verifier
+        self._synced_through = synced_through
 
     def check(self, path: Path) -> PurgePlan:
         """Verify the archive and plan its purge; nothing is written.
@@ -129,7 +143,8 @@ class PurgeService:
         Raises:
             InvalidInput: not an archive file.
             PurgeRefused: the archive does not verify, is another till's, was not recorded by
-                this till, is already purged, or is not the next one to purge.
+                this till, is already purged, is not the next one to purge, or holds records
+                the central server has not acknowledged yet (enrolled tills).
         """
         name = path.name
         found = self._verifier.verify(path)
@@ -139,6 +154,8 @@ class PurgeService:
                 f"The archive {name} does not verify ({found.anomalies[0]})",
             )
         m = found.manifest
+        # note: read before the unit of work (one transaction per connection at a time)
+        acked = self._synced_through() if self._synced_through is not None else None
         with self._till.uow() as uow:
             till = uow.till.get()
             if till is None:
@@ -163,6 +180,13 @@ class PurgeService:
                     f"reprendre au gseq {done + 1} : purgez d'abord les archives précédentes",
                     f"The archive {name} starts at gseq {gseq_from} but the purge must go on "
                     f"from gseq {done + 1}: purge the earlier archives first",
+                )
+            if acked is not None and acked < gseq_to:
+                raise _refused(
+                    f"Le serveur central n'a reçu le journal que jusqu'au gseq {acked}, avant la "
+                    f"fin de l'archive {name} (gseq {gseq_to}) : synchronisez d'abord",
+                    f"The central server has the journal only up to gseq {acked}, before the "
+                    f"end of the archive {name} (gseq {gseq_to}): synchronise first",
                 )
             if not self._recorded(uow, gseq_to, str(found.manifest_sha256)):
                 raise _refused(
