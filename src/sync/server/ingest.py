@@ -26,6 +26,7 @@ from sync.errors import ProtocolError
 from sync.protocol import Ack, Flag, PushBatch, WireRecord
 from sync.server import schema
 from sync.server.auth import Device
+from sync.server.bulk import insert_rows
 from sync.server.context import ServerContext
 from sync.server.stock import Movement, apply_movements
 
@@ -57,6 +58,7 @@ def push(ctx: ServerContext, device: Device, raw: bytes) -> Ack:
     batch = PushBatch.from_json(protocol.loads(raw))
     refusal: ProtocolError | None = None
     flags: list[dict[str, Any]] = []
+    business: list[Flag] = []
     with ctx.engine.begin() as conn:
         dev = conn.execute(
             select(schema.device)
@@ -77,7 +79,7 @@ def push(ctx: ServerContext, device: Device, raw: bytes) -> Ack:
             raise protocol.protocol_error("gap", acked_gseq=acked, acked_hash=acked_hash)
         elif new:
             prefix = _contiguous_prefix(new)
-            refusal = _ingest(ctx, conn, device, dev, prefix, raw, acked)
+            refusal = _ingest(ctx, conn, device, dev, prefix, raw, acked, business)
         if refusal is None:
             flags = _clock_flag(ctx, conn, device, records) if new else []
             dev = conn.execute(
@@ -89,7 +91,9 @@ def push(ctx: ServerContext, device: Device, raw: bytes) -> Ack:
                 time.sleep(ctx.commit_delay_s)
     if refusal is not None:
         raise refusal
-    flags.extend(_flags_of_batch(ctx, device.device_id, new))
+    # note: the business flags of this batch are those just stored with its records (a
+    # replayed batch has no new record, hence none), so no query after the commit
+    flags.extend(flag.to_json() for flag in business)
     return _ack(ctx, device, dev, int(dev.acked_gseq) - acked, duplicates, flags)
 
 
@@ -138,7 +142,9 @@ def _ingest(
     prefix: list[WireRecord],
     raw: bytes,
     acked: int,
+    business: list[Flag],
 ) -> ProtocolError | None:
+    """Verify `prefix`, then store it and its projections; `business` receives the flags."""
     journal_jwk: dict[str, Any] | None = (
         json.loads(dev.journal_jwk) if dev.journal_jwk is not None else None
     )
@@ -183,8 +189,9 @@ def _ingest(
         refusal.extra.update(gseq=anomalies[0].gseq, anomalies=shown)
         return refusal
     now = ctx.now_iso()
-    conn.execute(
-        schema.journal.insert(),
+    insert_rows(
+        conn,
+        schema.journal,
         [
             {
                 "device_id": device.device_id,
@@ -201,7 +208,7 @@ def _ingest(
             for r, (core, _) in zip(prefix, seen.bodies, strict=True)
         ],
     )
-    gt = _project(ctx, conn, device, seen.bodies)
+    gt = _project(ctx, conn, device, seen.bodies, business)
     values: dict[str, Any] = {
         "acked_gseq": prefix[-1].gseq,
         "acked_hash": prefix[-1].token_sha256,
@@ -236,8 +243,12 @@ def _project(
     conn: Connection,
     device: Device,
     bodies: list[tuple[Core, dict[str, Any] | None]],
+    business: list[Flag],
 ) -> int | None:
-    """Sales by day and stock movements from the bodies; returns the last grand total seen."""
+    """Sales by day, stock movements and business flags (into `business`) from the bodies.
+
+    Returns the last grand total seen.
+    """
     daily: dict[str, list[int]] = {}
     movements: list[Movement] = []
     gt: int | None = None
@@ -287,7 +298,7 @@ def _project(
             )
         )
     apply_movements(ctx, conn, movements, idempotent=False)
-    _flag_business(ctx, conn, device, bodies, movements)
+    business.extend(_flag_business(ctx, conn, device, bodies, movements))
     return gt
 
 
@@ -297,8 +308,11 @@ def _flag_business(
     device: Device,
     bodies: list[tuple[Core, dict[str, Any] | None]],
     movements: list[Movement],
-) -> None:
-    """Accept and flag (sync.md §6.3): unknown skus and records dated in a closed store day."""
+) -> list[Flag]:
+    """Accept and flag (sync.md §6.3): unknown skus and records dated in a closed store day.
+
+    The flags are stored for the review queue and returned for the answer.
+    """
     flags: list[Flag] = []
     r = schema.ref_item
     skus = sorted({m.sku for m in movements})
@@ -349,6 +363,7 @@ def _flag_business(
             )
     flags.extend(_user_flags(conn, device, bodies))
     _store_flags(ctx, conn, device.device_id, flags)
+    return flags
 
 
 def _user_flags(
@@ -460,27 +475,6 @@ def _clock_flag(
     )
     _store_flags(ctx, conn, device.device_id, [flag])
     return [flag.to_json()]
-
-
-def _flags_of_batch(
-    ctx: ServerContext, device_id: str, new: Sequence[WireRecord]
-) -> list[dict[str, Any]]:
-    """The flags stored for this batch's records (the business checks ran in `_flag_business`)."""
-    if not new:
-        return []
-    f = schema.flag
-    with ctx.engine.connect() as conn:
-        rows = conn.execute(
-            select(f.c.gseq, f.c.code, f.c.detail).where(
-                and_(
-                    f.c.device_id == device_id,
-                    f.c.gseq >= new[0].gseq,
-                    f.c.gseq <= new[-1].gseq,
-                    f.c.code != "clock_skew",
-                )
-            )
-        ).all()
-    return [{"gseq": g, "code": code, **json.loads(detail)} for g, code, detail in rows]
 
 
 def _store_flags(

@@ -13,10 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from sync.server import schema
+from sync.server.bulk import insert_rows
 from sync.server.context import ServerContext
+
+_CHUNK = 500
+"""Rows per multi-row statement (well under SQLite's 32,766 bound parameters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ def apply_movements(
         rows = [r for r in rows if r["movement_id"] not in known]
         if not rows:
             return 0
-    conn.execute(t.insert(), rows)
+    insert_rows(conn, t, rows)
     deltas: dict[tuple[str, str], int] = {}
     earliest: dict[tuple[str, str], str] = {}
     for r in rows:
@@ -83,39 +87,45 @@ def update_levels(
 ) -> None:
     """Add `deltas` to the levels and alert on negatives.
 
-    Rows are updated in key order so that concurrent pushes never deadlock; counts that a late
-    movement affects are recomputed; the touched rows get a new version for the pull.
+    The touched rows get a new version for the pull, one each, so that a page boundary never
+    falls inside a version; counts that a late movement affects are recomputed. The versions
+    are reserved first: every writer of levels takes the counter row before any level row,
+    so concurrent pushes queue on it and never deadlock. The rows are written by one
+    multi-row upsert per chunk, which returns the new levels.
     """
     level = schema.stock_level
     keys = sorted(set(deltas) | set(recount))
-    before: dict[tuple[str, str], int] = {}
-    for store_id, sku in keys:
+    if not keys:
+        return
+    first = ctx.next_versions(conn, len(keys))
+    now_levels: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), _CHUNK):
         stmt = ctx.insert(level).values(
-            store_id=store_id, sku=sku, qty_milli=deltas.get((store_id, sku), 0), version=0
+            [
+                {
+                    "store_id": store_id,
+                    "sku": sku,
+                    "qty_milli": deltas.get((store_id, sku), 0),
+                    "version": first + start + offset,
+                }
+                for offset, (store_id, sku) in enumerate(keys[start : start + _CHUNK])
+            ]
         )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[level.c.store_id, level.c.sku],
-                set_={"qty_milli": level.c.qty_milli + stmt.excluded.qty_milli},
-            )
-        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[level.c.store_id, level.c.sku],
+            set_={
+                "qty_milli": level.c.qty_milli + stmt.excluded.qty_milli,
+                "version": stmt.excluded.version,
+            },
+        ).returning(level.c.store_id, level.c.sku, level.c.qty_milli)
+        for store_id, sku, qty in conn.execute(upsert):
+            now_levels[(store_id, sku)] = int(qty)
     counted = _keys_with_counts_after(conn, earliest, set(recount))
     for key in counted:
         _recompute_counts(ctx, conn, *key)
-    now_levels = _levels(conn, keys)
-    for key in keys:
-        before[key] = now_levels[key] - deltas.get(key, 0)
-    # note: one version per row, so that a page boundary never falls inside a version
-    first = ctx.next_versions(conn, len(keys))
-    conn.execute(
-        update(level)
-        .where(and_(level.c.store_id == bindparam("b_store"), level.c.sku == bindparam("b_sku")))
-        .values(version=bindparam("b_version")),
-        [
-            {"b_store": store_id, "b_sku": sku, "b_version": first + i}
-            for i, (store_id, sku) in enumerate(keys)
-        ],
-    )
+    if counted:
+        now_levels.update(_levels(conn, counted))
+    before = {key: now_levels[key] - deltas.get(key, 0) for key in keys}
     alerts = [
         {
             "kind": "negative_stock",
@@ -149,16 +159,23 @@ def _levels(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, st
 def _keys_with_counts_after(
     conn: Connection, earliest: dict[tuple[str, str], str], always: set[tuple[str, str]]
 ) -> list[tuple[str, str]]:
+    """The keys in `always`, and those with a count dated at or after their earliest movement.
+
+    One query per store (the latest count of each of its skus), not one per key.
+    """
     c = schema.stock_count
     found = set(always)
-    for (store_id, sku), at in earliest.items():
-        hit = conn.execute(
-            select(c.c.event_id)
-            .where(and_(c.c.store_id == store_id, c.c.sku == sku, c.c.at >= at))
-            .limit(1)
-        ).first()
-        if hit is not None:
-            found.add((store_id, sku))
+    for store_id in sorted({k[0] for k in earliest}):
+        skus = sorted(k[1] for k in earliest if k[0] == store_id)
+        for start in range(0, len(skus), _CHUNK):
+            latest = conn.execute(
+                select(c.c.sku, func.max(c.c.at))
+                .where(and_(c.c.store_id == store_id, c.c.sku.in_(skus[start : start + _CHUNK])))
+                .group_by(c.c.sku)
+            )
+            for sku, at in latest:
+                if at is not None and at >= earliest[(store_id, sku)]:
+                    found.add((store_id, sku))
     return sorted(found)
 
 
