@@ -9,7 +9,6 @@ read the whole outbox from the till's database (what no network can beat).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -181,6 +180,10 @@ class _ServerProcess:
 
         return auth.create_enroll_code(self.ctx, store_id, till_id)
 
+    def cpu_s(self) -> float | None:
+        """CPU seconds used so far by the server's processes (None off Linux)."""
+        return _cpu_s(self._proc.pid)
+
     def stop(self) -> None:
         self._proc.terminate()
         try:
@@ -191,47 +194,75 @@ class _ServerProcess:
 
 
 def _publish_catalog(ctx: Any, products: int) -> None:
-    """Publish a catalogue in one transaction with one multi-row insert per 5,000 products.
+    """Publish a catalogue through the server's own `refdata.publish` (one transaction)."""
+    from sync.server import refdata
 
-    note: `refdata.publish` sends one statement per product (fine for a back office's edits,
-    minutes for 200,000 rows); the versions still come from the server's counter row.
-    """
-    from sqlalchemy import insert
-
-    from sync.server import schema
-
-    with ctx.engine.begin() as conn:
-        first = ctx.next_versions(conn, products)
-        for start in range(0, products, 5000):
-            conn.execute(
-                insert(schema.ref_item),
-                [
-                    {
-                        "scope": "catalog",
-                        "item_id": f"SKU{i:07d}",
-                        "version": first + i,
-                        "deleted": False,
-                        "data": json.dumps(
-                            {
-                                "sku": f"SKU{i:07d}",
-                                "ean": f"{3760000000000 + i:013d}",
-                                "label": f"Produit {i}",
-                                "price_ttc_cents": 100 + i % 5000,
-                                "vat_bp": 2000,
-                                "category": f"Rayon {i % 40}",
-                                "unit": "piece",
-                            }
-                        ),
-                    }
-                    for i in range(start, min(products, start + 5000))
-                ],
+    refdata.publish(
+        ctx,
+        "catalog",
+        (
+            (
+                f"SKU{i:07d}",
+                {
+                    "sku": f"SKU{i:07d}",
+                    "ean": f"{3760000000000 + i:013d}",
+                    "label": f"Produit {i}",
+                    "price_ttc_cents": 100 + i % 5000,
+                    "vat_bp": 2000,
+                    "category": f"Rayon {i % 40}",
+                    "unit": "piece",
+                },
             )
+            for i in range(products)
+        ),
+    )
+
+
+def _cpu_s(root: int) -> float | None:
+    """CPU seconds used so far by process `root` and its live descendants (Linux /proc).
+
+    note: the machine running the bench is often shared, so wall-clock figures move with the
+    load; the server's CPU time per record does not (much), and is printed beside them.
+    """
+    try:
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    if root not in stats:
+        return None
+    tree, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, _) in stats.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                todo.append(pid)
+    return sum(stats[pid][1] for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def _per_cpu_s(records: int, cpu: float | None) -> float | None:
+    return round(records / cpu) if cpu else None
 
 
 def _enrolled_agent(till: Till, data_dir: Path, server: _ServerProcess) -> SyncAgent:
     uow = _uow(till)
     enroll(till.context, uow, data_dir, server.base_url, server.enroll_code("S1"))
     return SyncAgent(till.context, uow, data_dir, timeout=120, pull_limit=1000)
+
+
+def _delta(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def bench_sync(
@@ -270,9 +301,11 @@ def bench_sync(
         first = open_till(Settings(data_dir=copies[0]))
         opened.append(first)
         agent = _enrolled_agent(first, copies[0], server)
+        server_cpu = server.cpu_s()
         started = time.perf_counter()
         report = agent.sync_once(pull=False)
         push_s = time.perf_counter() - started
+        push_cpu = _delta(server.cpu_s(), server_cpu)
         agent.stop(final_session=False)
         # 2. several tills push at once
         agents = []
@@ -290,12 +323,14 @@ def bench_sync(
                 errors.append(exc)
 
         threads = [threading.Thread(target=push, args=(a,)) for a in agents]
+        server_cpu = server.cpu_s()
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         ingest_s = time.perf_counter() - started
+        ingest_cpu = _delta(server.cpu_s(), server_cpu)
         for a in agents:
             a.stop(final_session=False)
         # 3. a big catalogue into an empty till
@@ -306,9 +341,13 @@ def bench_sync(
         empty = _new_till(empty_dir, "BENCH99", products=False)
         opened.append(empty)
         agent = _enrolled_agent(empty, empty_dir, server)
+        server_cpu = server.cpu_s()
+        till_cpu = time.process_time()
         started = time.perf_counter()
         pulled = agent.sync_once().pulled.get("catalog", 0)
         pull_s = time.perf_counter() - started
+        pull_cpu = _delta(server.cpu_s(), server_cpu)
+        till_pull_cpu = time.process_time() - till_cpu
         agent.stop(final_session=False)
         with _uow(empty)() as w:
             local_products = w.catalog.count()
@@ -323,11 +362,15 @@ def bench_sync(
             "push_s": round(push_s, 3),
             "push_records_per_s": round(report.accepted / push_s) if push_s else None,
             "push_target_s": 10,
+            "push_server_cpu_s": _round(push_cpu),
+            "push_records_per_server_cpu_s": _per_cpu_s(report.accepted, push_cpu),
             "ingest_tills": tills,
             "ingest_records": total_ingest,
             "ingest_s": round(ingest_s, 3),
             "ingest_records_per_s": round(total_ingest / ingest_s) if ingest_s else None,
             "ingest_target_per_s": 2000,
+            "ingest_server_cpu_s": _round(ingest_cpu),
+            "ingest_records_per_server_cpu_s": _per_cpu_s(total_ingest, ingest_cpu),
             "ingest_errors": [str(e) for e in errors],
             "catalog_products": products,
             "catalog_publish_s": round(publish_s, 2),
@@ -335,6 +378,10 @@ def bench_sync(
             "catalog_local_products": local_products,
             "pull_s": round(pull_s, 3),
             "pull_target_s": 30,
+            "pull_server_cpu_s": _round(pull_cpu),
+            "pull_till_cpu_s": round(till_pull_cpu, 2),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
         }
     finally:
         for till in opened:

@@ -9,38 +9,38 @@ columns written here are strings, integers, booleans and bytes, which sqlite3 bi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys, all columns of `table`) into `table`.
+def insert_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Insert `rows` (tuples of values in the order of `columns`) into `table`.
 
     A conflicting row fails the whole statement, and with it the caller's transaction, as a
     plain ``INSERT`` would.
     """
-    if not rows:
-        return
-    names = list(rows[0])
-    unknown = [name for name in names if name not in table.c]
+    unknown = [name for name in columns if name not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    names = ", ".join(f'"{name}"' for name in columns)
     if conn.dialect.name == "postgresql":
-        columns = ", ".join(f'"{name}"' for name in names)
         driver: Any = conn.connection.driver_connection  # the transaction's psycopg connection
         with (
             driver.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
         ):
             for row in rows:
-                copy.write_row([row[name] for name in names])
+                copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in names)
-    columns = ", ".join(f'"{name}"' for name in names)
-    conn.exec_driver_sql(
-        # note: the names are the table's own columns (checked above), never user input
-        f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',  # noqa: S608
-        [tuple(row[name] for name in names) for row in rows],
-    )
+    batch = [tuple(row) for row in rows]
+    if batch:
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(
+            # note: the names are the table's own columns (checked above), never user input
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',  # noqa: S608
+            batch,
+        )

@@ -33,6 +33,18 @@ from sync.server.stock import Movement, apply_movements
 logger = logging.getLogger(__name__)
 
 _MAX_ANOMALIES_SHOWN = 20
+_JOURNAL_COLUMNS = (
+    "device_id",
+    "gseq",
+    "kind",
+    "kseq",
+    "ts",
+    "core",
+    "sig",
+    "body",
+    "token_sha256",
+    "received_at",
+)
 _SIGNATURE_BATCH = 128
 """Signatures handed to the workers at a time, so that they overlap the other checks."""
 
@@ -192,21 +204,22 @@ def _ingest(
     insert_rows(
         conn,
         schema.journal,
-        [
-            {
-                "device_id": device.device_id,
-                "gseq": r.gseq,
-                "kind": core.kind,
-                "kseq": core.kseq,
-                "ts": core.ts,
-                "core": r.core,
-                "sig": r.sig,
-                "body": r.body,
-                "token_sha256": r.token_sha256,
-                "received_at": now,
-            }
+        _JOURNAL_COLUMNS,
+        (
+            (
+                device.device_id,
+                r.gseq,
+                core.kind,
+                core.kseq,
+                core.ts,
+                r.core,
+                r.sig,
+                r.body,
+                r.token_sha256,
+                now,
+            )
             for r, (core, _) in zip(prefix, seen.bodies, strict=True)
-        ],
+        ),
     )
     gt = _project(ctx, conn, device, seen.bodies, business)
     values: dict[str, Any] = {

@@ -15,16 +15,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Column, Connection, MetaData, Table, and_, delete, select
 
 from sync import protocol
 from sync.protocol import PullItem, PullPage
 from sync.server import schema
 from sync.server.auth import Device
+from sync.server.bulk import insert_rows
 from sync.server.context import ServerContext
 
 _CHUNK = 5000
 _ANALYZE_AFTER = 10_000
+_LOAD = Table(
+    "ref_item_load", MetaData(), *(Column(c.name, c.type) for c in schema.ref_item.columns)
+)
+"""The session's temporary copy of ``ref_item`` that a PostgreSQL publish loads first."""
 CATALOG_COLUMNS = ("sku", "ean", "label", "price_ttc_cents", "vat_bp", "category", "unit")
 
 
@@ -40,21 +45,15 @@ def publish(
     items = list(changes)
     if not items:
         return 0
-    r = schema.ref_item
-    stmt = ctx.insert(r)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[r.c.scope, r.c.item_id],
-        set_={
-            "version": stmt.excluded.version,
-            "deleted": stmt.excluded.deleted,
-            "data": stmt.excluded.data,
-        },
-    )
+    # note: an item given twice keeps its last value (one row can be merged once a statement)
+    last = {item_id: i for i, (item_id, _) in enumerate(items)}
+    items = [item for i, item in enumerate(items) if last[item[0]] == i]
     with ctx.engine.begin() as conn:
         first = ctx.next_versions(conn, len(items))
         for start in range(0, len(items), _CHUNK):
-            conn.execute(
-                upsert,
+            _upsert(
+                ctx,
+                conn,
                 [
                     {
                         "scope": scope,
@@ -72,6 +71,42 @@ def publish(
         with ctx.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE ref_item")
     return first + len(items) - 1
+
+
+def _upsert(ctx: ServerContext, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace `rows` of ``ref_item`` (one chunk, unique keys).
+
+    PostgreSQL: the chunk is copied into a temporary table and merged by one
+    ``INSERT ... SELECT ... ON CONFLICT`` (an executemany costs one statement per row: minutes
+    for a 200,000-product catalogue). SQLite: an executemany, which has no round trips.
+    """
+    r = schema.ref_item
+    if conn.dialect.name != "postgresql":
+        stmt = ctx.insert(r)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[r.c.scope, r.c.item_id],
+                set_={
+                    "version": stmt.excluded.version,
+                    "deleted": stmt.excluded.deleted,
+                    "data": stmt.excluded.data,
+                },
+            ),
+            rows,
+        )
+        return
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS ref_item_load "
+        "(LIKE ref_item INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    conn.exec_driver_sql("TRUNCATE ref_item_load")
+    insert_rows(conn, _LOAD, list(rows[0]), (tuple(row.values()) for row in rows))
+    conn.exec_driver_sql(
+        "INSERT INTO ref_item (scope, item_id, version, deleted, data) "
+        "SELECT scope, item_id, version, deleted, data FROM ref_item_load "
+        "ON CONFLICT (scope, item_id) DO UPDATE SET version = EXCLUDED.version, "
+        "deleted = EXCLUDED.deleted, data = EXCLUDED.data"
+    )
 
 
 def import_catalog_csv(ctx: ServerContext, path: Path, *, replace: bool = False) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
@@ -50,32 +49,36 @@ def apply_movements(
         idempotent: ignore movements whose id is already stored (the ops stream); the fiscal
             ingest already knows its records are new.
     """
-    rows = [_as_dict(m) for m in movements]
+    rows = list(movements)
     if not rows:
         return 0
     t = schema.stock_movement
     if idempotent:
         known = set(
             conn.execute(
-                select(t.c.movement_id).where(t.c.movement_id.in_([r["movement_id"] for r in rows]))
+                select(t.c.movement_id).where(t.c.movement_id.in_([m.movement_id for m in rows]))
             ).scalars()
         )
-        rows = [r for r in rows if r["movement_id"] not in known]
+        rows = [m for m in rows if m.movement_id not in known]
         if not rows:
             return 0
-    insert_rows(conn, t, rows)
+    insert_rows(conn, t, _MOVEMENT_COLUMNS, (_values(m) for m in rows))
     deltas: dict[tuple[str, str], int] = {}
     earliest: dict[tuple[str, str], str] = {}
-    for r in rows:
-        key = (r["store_id"], r["sku"])
-        deltas[key] = deltas.get(key, 0) + r["qty_milli"]
-        earliest[key] = min(earliest.get(key, r["at"]), r["at"])
+    for m in rows:
+        key = (m.store_id, m.sku)
+        deltas[key] = deltas.get(key, 0) + m.qty_milli
+        earliest[key] = min(earliest.get(key, m.at), m.at)
     update_levels(ctx, conn, deltas, earliest)
     return len(rows)
 
 
-def _as_dict(m: Movement) -> dict[str, Any]:
-    return {name: getattr(m, name) for name in Movement.__slots__}
+def _values(m: Movement) -> tuple[str, str, str, int, str, str, str | None]:
+    """The movement's values in the order of `Movement`'s fields (the table's columns)."""
+    return (m.movement_id, m.store_id, m.sku, m.qty_milli, m.source, m.at, m.device_id)
+
+
+_MOVEMENT_COLUMNS = Movement.__slots__
 
 
 def update_levels(
@@ -90,36 +93,38 @@ def update_levels(
     The touched rows get a new version for the pull, one each, so that a page boundary never
     falls inside a version; counts that a late movement affects are recomputed. The versions
     are reserved first: every writer of levels takes the counter row before any level row,
-    so concurrent pushes queue on it and never deadlock. The rows are written by one
-    multi-row upsert per chunk, which returns the new levels.
+    so concurrent pushes queue on it and never deadlock. The rows are written by multi-row
+    upserts that return the new levels.
     """
     level = schema.stock_level
     keys = sorted(set(deltas) | set(recount))
     if not keys:
         return
     first = ctx.next_versions(conn, len(keys))
-    now_levels: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        stmt = ctx.insert(level).values(
+    stmt = ctx.insert(level)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[level.c.store_id, level.c.sku],
+        set_={
+            "qty_milli": level.c.qty_milli + stmt.excluded.qty_milli,
+            "version": stmt.excluded.version,
+        },
+    ).returning(level.c.store_id, level.c.sku, level.c.qty_milli)
+    # note: an executemany with RETURNING is sent as multi-row statements ("insertmanyvalues")
+    now_levels = {
+        (store_id, sku): int(qty)
+        for store_id, sku, qty in conn.execute(
+            upsert,
             [
                 {
                     "store_id": store_id,
                     "sku": sku,
                     "qty_milli": deltas.get((store_id, sku), 0),
-                    "version": first + start + offset,
+                    "version": first + offset,
                 }
-                for offset, (store_id, sku) in enumerate(keys[start : start + _CHUNK])
-            ]
+                for offset, (store_id, sku) in enumerate(keys)
+            ],
         )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[level.c.store_id, level.c.sku],
-            set_={
-                "qty_milli": level.c.qty_milli + stmt.excluded.qty_milli,
-                "version": stmt.excluded.version,
-            },
-        ).returning(level.c.store_id, level.c.sku, level.c.qty_milli)
-        for store_id, sku, qty in conn.execute(upsert):
-            now_levels[(store_id, sku)] = int(qty)
+    }
     counted = _keys_with_counts_after(conn, earliest, set(recount))
     for key in counted:
         _recompute_counts(ctx, conn, *key)
