@@ -6,6 +6,7 @@ the server exactly (nothing lost, nothing twice), every chain verified on the se
 till's own verifier, stock levels equal to the sum of movements and to the oracle computed
 from the tills' journals, and the till's cursor never ahead of the server's.
 
+F12 (the wall clock steps backwards) is the journal's time never going back along the chain.
 Rows covered elsewhere: F8 (server restored, the till rewinds) and the restored-till
 handshake of F9 in `test_till_sync.py`; F14 (late commits never skipped) in `test_pull.py`;
 F20 (a count and a late offline sale) in `test_projections.py`; F23 (signatures and
@@ -14,6 +15,7 @@ replays) in `test_bad_input.py`; F24 (key rotation) in the server's tests.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import resource
@@ -30,7 +32,7 @@ from sqlalchemy import func, select
 from caisse.app.bootstrap import open_till
 from caisse.app.settings import Settings
 from caisse.app.sync_agent import SyncStopped, load_device_key
-from caisse.services.errors import TillBlocked
+from caisse.services.errors import ClockWentBackwards, TillBlocked
 from sync.client import SyncClient
 from sync.errors import ProtocolError, SyncUnavailable
 from sync.protocol import WireRecord
@@ -324,6 +326,94 @@ def test_f11_till_clock_wrong_by_days(
         settle([t])
         assert abs(t.agent._offset_s + skew_s) < 60  # learnt from the server's answer
         assert_settled(server, [t])
+    finally:
+        t.close()
+
+
+# ---------------------------------------------------------------------------- F12
+
+
+def _server_times(srv: ServerThread, device_id: str) -> list[tuple[int, str, int | None]]:
+    """(gseq, ts, JET code or None) of the device's records on the server, in gseq order."""
+    import json
+
+    j = schema.journal
+    with srv.ctx.engine.connect() as conn:
+        rows = conn.execute(
+            select(j.c.gseq, j.c.ts, j.c.kind, j.c.body)
+            .where(j.c.device_id == device_id)
+            .order_by(j.c.gseq)
+        ).all()
+    return [
+        (int(g), str(ts), json.loads(bytes(body)).get("code") if kind == "J" else None)
+        for g, ts, kind, body in rows
+    ]
+
+
+def test_f12_wall_clock_steps_backwards(
+    server: ServerThread, proxy: FaultProxy, tmp_path: Path, seed: int
+) -> None:
+    """The till's wall clock steps back an hour, for its journal and its requests alike.
+
+    This design has no HLC: a record's time is its core's ``ts``, never earlier than the
+    head's (a sale is refused with `ClockWentBackwards`; JET 180 and the sync agent's own
+    events take the head's time), and its order is its gseq. The row's "HLC strictly
+    increasing" is therefore: along the chain on the server, gseq contiguous and ts never
+    going back, so (ts, gseq) strictly increasing and time order never contradicting
+    chain order; plus the invariants of sync.md §5.3.
+    """
+    rng = random.Random(seed)
+    step = [0.0]
+
+    def wall() -> float:
+        return time.time() + step[0]
+
+    def restart(t: SyncTill) -> SyncTill:
+        t.agent.stop(final_session=False)
+        t.fixture.reopen()
+        return attach(t.fixture, server, proxy.url, enrol=False, timeout=2.0, wall=wall)
+
+    t = attach(
+        make_sync_till(tmp_path / "t1"), server, proxy.url, timeout=2.0, seed=seed, wall=wall
+    )
+    clock = t.fixture.clock
+    try:
+        _sell_some(t, 3, rng)
+        settle([t])
+        head_ts = _server_times(server, t.device_id())[-1][1]
+        # the wall clock steps back one hour
+        clock.advance(hours=-1)
+        step[0] = -3600.0
+        behind_ts = clock.now().strftime("%Y%m%d%H%M%SZ")
+        assert behind_ts < head_ts
+        before = t.journal()
+        with pytest.raises(ClockWentBackwards):
+            t.sell(("BAG", 1000))
+        assert t.journal() == before  # refused: nothing journaled, nothing to sync
+        # restarted with the clock behind: JET 180 at the head's time, sales blocked
+        t = restart(t)
+        started = t.till.integrity.start(t.till.checkout)
+        assert started.clock_went_back
+        assert started.blocked is not None
+        with pytest.raises(TillBlocked):
+            t.sell(("BAG", 1000))
+        settle([t])  # the agent still syncs, its requests an hour behind the server
+        assert abs(t.agent._offset_s - 3600) < 60
+        # the clock is set right; the next start lets the till sell again
+        clock.advance(hours=1, seconds=30)
+        step[0] = 0.0
+        t = restart(t)
+        assert t.till.integrity.start(t.till.checkout).blocked is None
+        _sell_some(t, 3, rng)
+        settle([t])
+        assert_settled(server, [t])
+        times = _server_times(server, t.device_id())
+        assert [g for g, _, _ in times] == list(range(1, len(times) + 1))
+        assert all(a[1] <= b[1] for a, b in itertools.pairwise(times)), times
+        assert sorted(times, key=lambda r: (r[1], r[0])) == times
+        anomalies = [ts for _, ts, code in times if code == 180]
+        assert anomalies == [head_ts]  # written while the clock said `behind_ts`
+        assert times[-1][1] > head_ts  # the sales after the fix carry the right time
     finally:
         t.close()
 
