@@ -293,7 +293,7 @@
       <translation>Abandon</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="510" />
+      <location filename="src/caisse/ui/manager_menu.py" line="515" />
       <source>Abandonner l'impression</source>
       <translation>Cancel printing</translation>
     </message>
@@ -303,7 +303,7 @@
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="947" />
+      <location filename="src/caisse/ui/manager_menu.py" line="952" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -313,12 +313,12 @@
       <translation>Manager's approval</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="472" />
+      <location filename="src/caisse/ui/manager_menu.py" line="477" />
       <source>Activer le mode école</source>
       <translation>Start training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="503" />
+      <location filename="src/caisse/ui/manager_menu.py" line="508" />
       <source>Actualiser</source>
       <translation>Refresh</translation>
     </message>
@@ -328,7 +328,7 @@
       <translation>E-mail address</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="330" />
+      <location filename="src/caisse/ui/manager_menu.py" line="335" />
       <source>Afficher le rapport X</source>
       <translation>Show the X report</translation>
     </message>
@@ -358,7 +358,7 @@
       <translation>No item matches "{text}".</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="539" />
+      <location filename="src/caisse/ui/manager_menu.py" line="544" />
       <source>Aucun réglage à afficher.</source>
       <translation>No settings to show.</translation>
     </message>
@@ -368,12 +368,12 @@
       <translation>No parked ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="142" />
+      <location filename="src/caisse/ui/manager_menu.py" line="140" />
       <source>Aucune session de caisse ouverte.</source>
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="714" />
+      <location filename="src/caisse/ui/manager_menu.py" line="719" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
@@ -388,7 +388,7 @@
       <translation>Credit note</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="531" />
+      <location filename="src/caisse/ui/manager_menu.py" line="536" />
       <source>Balance</source>
       <translation>Scale</translation>
     </message>
@@ -423,12 +423,12 @@
       <translation>Till</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="117" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Carte</source>
       <translation>Card</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="290" />
+      <location filename="src/caisse/ui/manager_menu.py" line="295" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
     </message>
@@ -453,12 +453,12 @@
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="844" />
+      <location filename="src/caisse/ui/manager_menu.py" line="849" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="117" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Chèque</source>
       <translation>Cheque</translation>
     </message>
@@ -468,72 +468,72 @@
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="669" />
+      <location filename="src/caisse/ui/manager_menu.py" line="674" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="148" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture Z</source>
       <translation>Z closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="148" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture annuelle</source>
       <translation>Yearly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="364" />
+      <location filename="src/caisse/ui/manager_menu.py" line="369" />
       <source>Clôture de l'exercice (Y)</source>
       <translation>Close the fiscal year (Y)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="352" />
+      <location filename="src/caisse/ui/manager_menu.py" line="357" />
       <source>Clôture du jour (Z)</source>
       <translation>Close the day (Z)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="358" />
+      <location filename="src/caisse/ui/manager_menu.py" line="363" />
       <source>Clôture du mois (M)</source>
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="700" />
+      <location filename="src/caisse/ui/manager_menu.py" line="705" />
       <source>Clôture enregistrée ; ticket non imprimé : {error}</source>
       <translation>Closure recorded; ticket not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="691" />
+      <location filename="src/caisse/ui/manager_menu.py" line="696" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="148" />
+      <location filename="src/caisse/ui/manager_menu.py" line="146" />
       <source>Clôture mensuelle</source>
       <translation>Monthly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="367" />
+      <location filename="src/caisse/ui/manager_menu.py" line="372" />
       <source>Clôturer l'exercice (Y) ?</source>
       <translation>Close the fiscal year (Y)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="355" />
+      <location filename="src/caisse/ui/manager_menu.py" line="360" />
       <source>Clôturer la journée (Z) ?</source>
       <translation>Close the day (Z)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="361" />
+      <location filename="src/caisse/ui/manager_menu.py" line="366" />
       <source>Clôturer le mois (M) ?</source>
       <translation>Close the month (M)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="342" />
+      <location filename="src/caisse/ui/manager_menu.py" line="347" />
       <source>Clôtures</source>
       <translation>Closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="261" />
+      <location filename="src/caisse/ui/manager_menu.py" line="266" />
       <source>Clôtures Z, M, Y</source>
       <translation>Z, M, Y closures</translation>
     </message>
@@ -543,42 +543,42 @@
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="529" />
+      <location filename="src/caisse/ui/manager_menu.py" line="534" />
       <source>Colonnes du ticket</source>
       <translation>Ticket columns</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="796" />
+      <location filename="src/caisse/ui/manager_menu.py" line="801" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="402" />
+      <location filename="src/caisse/ui/manager_menu.py" line="407" />
       <source>Compter et clôturer la session</source>
       <translation>Count and close the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="492" />
+      <location filename="src/caisse/ui/manager_menu.py" line="497" />
       <source>Créé le</source>
       <translation>Created</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="533" />
+      <location filename="src/caisse/ui/manager_menu.py" line="538" />
       <source>Dossier de données</source>
       <translation>Data folder</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="263" />
+      <location filename="src/caisse/ui/manager_menu.py" line="268" />
       <source>Duplicata</source>
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="855" />
+      <location filename="src/caisse/ui/manager_menu.py" line="860" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="859" />
+      <location filename="src/caisse/ui/manager_menu.py" line="864" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
@@ -603,7 +603,7 @@
       <translation>Clear the search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="460" />
+      <location filename="src/caisse/ui/manager_menu.py" line="465" />
       <source>En mode école, les tickets sont des exercices : ils sont journalisés à part et n'entrent pas dans le chiffre d'affaires.</source>
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
@@ -613,12 +613,12 @@
       <translation>Finalise</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="417" />
+      <location filename="src/caisse/ui/manager_menu.py" line="422" />
       <source>Entrée d'espèces</source>
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="794" />
+      <location filename="src/caisse/ui/manager_menu.py" line="799" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
@@ -628,7 +628,7 @@
       <translation>Label error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <location filename="src/caisse/ui/manager_menu.py" line="780" />
       <source>Erreur de rendu</source>
       <translation>Change error</translation>
     </message>
@@ -638,17 +638,17 @@
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="117" />
+      <location filename="src/caisse/ui/manager_menu.py" line="115" />
       <source>Espèces</source>
       <translation>Cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="137" />
+      <location filename="src/caisse/ui/manager_menu.py" line="135" />
       <source>Espèces attendues dans le tiroir : {amount}</source>
       <translation>Cash expected in the drawer: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="492" />
+      <location filename="src/caisse/ui/manager_menu.py" line="497" />
       <source>Essais</source>
       <translation>Attempts</translation>
     </message>
@@ -663,7 +663,7 @@
       <translation>Manager</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="130" />
+      <location filename="src/caisse/ui/manager_menu.py" line="128" />
       <source>Grand total perpétuel : {amount}</source>
       <translation>Perpetual grand total: {amount}</translation>
     </message>
@@ -673,77 +673,72 @@
       <translation>Time</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="46" />
+      <location filename="src/caisse/ui/status_bar.py" line="48" />
       <source>Hors ligne</source>
       <translation>Offline</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="44" />
+      <location filename="src/caisse/ui/status_bar.py" line="46" />
       <source>Hors ligne depuis {since}</source>
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="42" />
-      <source>Synchronisation arrêtée : caisse à ré-enregistrer</source>
-      <translation>Sync stopped: register the till again</translation>
-    </message>
-    <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="954" />
+      <location filename="src/caisse/ui/manager_menu.py" line="959" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="265" />
+      <location filename="src/caisse/ui/manager_menu.py" line="270" />
       <source>Impressions en attente</source>
       <translation>Print queue</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="528" />
+      <location filename="src/caisse/ui/manager_menu.py" line="533" />
       <source>Imprimante</source>
       <translation>Printer</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="56" />
+      <location filename="src/caisse/ui/status_bar.py" line="58" />
       <source>Imprimante : OK</source>
       <translation>Printer: OK</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="55" />
+      <location filename="src/caisse/ui/status_bar.py" line="57" />
       <source>Imprimante : aucune</source>
       <translation>Printer: none</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="58" />
+      <location filename="src/caisse/ui/status_bar.py" line="60" />
       <source>Imprimante : capot ouvert</source>
       <translation>Printer: cover open</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="60" />
+      <location filename="src/caisse/ui/status_bar.py" line="62" />
       <source>Imprimante : en erreur</source>
       <translation>Printer: error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="59" />
+      <location filename="src/caisse/ui/status_bar.py" line="61" />
       <source>Imprimante : hors ligne</source>
       <translation>Printer: offline</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="57" />
+      <location filename="src/caisse/ui/status_bar.py" line="59" />
       <source>Imprimante : plus de papier</source>
       <translation>Printer: out of paper</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="65" />
+      <location filename="src/caisse/ui/status_bar.py" line="67" />
       <source>Imprimante : {detail}</source>
       <translation>Printer: {detail}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="61" />
+      <location filename="src/caisse/ui/status_bar.py" line="63" />
       <source>Imprimante : …</source>
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="940" />
+      <location filename="src/caisse/ui/manager_menu.py" line="945" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
@@ -753,22 +748,22 @@
       <translation>Print</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="447" />
+      <location filename="src/caisse/ui/manager_menu.py" line="452" />
       <source>Imprimer le duplicata</source>
       <translation>Print the duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="332" />
+      <location filename="src/caisse/ui/manager_menu.py" line="337" />
       <source>Imprimer le rapport X</source>
       <translation>Print the X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="94" />
+      <location filename="src/caisse/ui/manager_menu.py" line="92" />
       <source>Journée du {date}</source>
       <translation>Business day {date}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="400" />
+      <location filename="src/caisse/ui/manager_menu.py" line="405" />
       <source>Justification d'un écart</source>
       <translation>Justification of a difference</translation>
     </message>
@@ -778,12 +773,12 @@
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="527" />
+      <location filename="src/caisse/ui/manager_menu.py" line="532" />
       <source>Langue</source>
       <translation>Language</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="940" />
+      <location filename="src/caisse/ui/manager_menu.py" line="945" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
@@ -793,12 +788,12 @@
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="768" />
+      <location filename="src/caisse/ui/manager_menu.py" line="773" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="881" />
+      <location filename="src/caisse/ui/manager_menu.py" line="886" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
@@ -808,12 +803,12 @@
       <translation>The drawer did not open ({error}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="532" />
+      <location filename="src/caisse/ui/manager_menu.py" line="537" />
       <source>Lecteur de codes</source>
       <translation>Barcode scanner</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="545" />
+      <location filename="src/caisse/ui/manager_menu.py" line="550" />
       <source>Les réglages se changent dans config.toml ou par « caisse run --lang en » ; ils sont lus au démarrage.</source>
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
@@ -828,7 +823,7 @@
       <translation>Local only</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="154" />
+      <location filename="src/caisse/ui/status_bar.py" line="157" />
       <source>MODE ÉCOLE ({who})</source>
       <translation>TRAINING MODE ({who})</translation>
     </message>
@@ -848,22 +843,22 @@
       <translation>Park</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="264" />
+      <location filename="src/caisse/ui/manager_menu.py" line="269" />
       <source>Mode école</source>
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="867" />
+      <location filename="src/caisse/ui/manager_menu.py" line="872" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="869" />
+      <location filename="src/caisse/ui/manager_menu.py" line="874" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="412" />
+      <location filename="src/caisse/ui/manager_menu.py" line="417" />
       <source>Montant (€)</source>
       <translation>Amount (€)</translation>
     </message>
@@ -873,17 +868,17 @@
       <translation>Typed amount (empty: what is left)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="416" />
+      <location filename="src/caisse/ui/manager_menu.py" line="421" />
       <source>Motif</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="97" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Net</source>
       <translation>Net</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="445" />
+      <location filename="src/caisse/ui/manager_menu.py" line="450" />
       <source>Numéro du ticket</source>
       <translation>Ticket number</translation>
     </message>
@@ -903,27 +898,27 @@
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="669" />
+      <location filename="src/caisse/ui/manager_menu.py" line="674" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="738" />
+      <location filename="src/caisse/ui/manager_menu.py" line="743" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="394" />
+      <location filename="src/caisse/ui/manager_menu.py" line="399" />
       <source>Ouvrir la session</source>
       <translation>Open the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="424" />
+      <location filename="src/caisse/ui/manager_menu.py" line="429" />
       <source>Ouvrir le tiroir</source>
       <translation>Open the drawer</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="783" />
+      <location filename="src/caisse/ui/manager_menu.py" line="788" />
       <source>Ouvrir le tiroir sans vente demande un responsable.</source>
       <translation>Opening the drawer without a sale needs a manager.</translation>
     </message>
@@ -968,37 +963,37 @@
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="939" />
+      <location filename="src/caisse/ui/manager_menu.py" line="944" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="774" />
+      <location filename="src/caisse/ui/manager_menu.py" line="779" />
       <source>Pourquoi ouvrir le tiroir sans vente ?</source>
       <translation>Why open the drawer without a sale?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="476" />
+      <location filename="src/caisse/ui/manager_menu.py" line="481" />
       <source>Quitter le mode école</source>
       <translation>Leave training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="93" />
+      <location filename="src/caisse/ui/manager_menu.py" line="91" />
       <source>RAPPORT X (lecture, ne clôture rien)</source>
       <translation>X REPORT (read-only, closes nothing)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="492" />
+      <location filename="src/caisse/ui/manager_menu.py" line="497" />
       <source>Raison</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="260" />
+      <location filename="src/caisse/ui/manager_menu.py" line="265" />
       <source>Rapport X</source>
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="664" />
+      <location filename="src/caisse/ui/manager_menu.py" line="669" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
@@ -1028,7 +1023,7 @@
       <translation>Refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <location filename="src/caisse/ui/manager_menu.py" line="780" />
       <source>Rendre la monnaie</source>
       <translation>Give change</translation>
     </message>
@@ -1075,12 +1070,12 @@ payment</translation>
       <translation>Customer return</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="292" />
+      <location filename="src/caisse/ui/manager_menu.py" line="297" />
       <source>Retour à la vente</source>
       <translation>Back to the sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="97" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Retours</source>
       <translation>Returns</translation>
     </message>
@@ -1095,7 +1090,7 @@ payment</translation>
       <translation>Received: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="116" />
+      <location filename="src/caisse/ui/manager_menu.py" line="114" />
       <source>Règlements</source>
       <translation>Payments</translation>
     </message>
@@ -1105,17 +1100,17 @@ payment</translation>
       <translation>Payments taken</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="506" />
+      <location filename="src/caisse/ui/manager_menu.py" line="511" />
       <source>Réessayer l'impression</source>
       <translation>Retry printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="266" />
+      <location filename="src/caisse/ui/manager_menu.py" line="271" />
       <source>Réglages</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="436" />
+      <location filename="src/caisse/ui/manager_menu.py" line="441" />
       <source>Réimprimer un ticket (DUPLICATA)</source>
       <translation>Reprint a ticket (DUPLICATE)</translation>
     </message>
@@ -1130,27 +1125,27 @@ payment</translation>
       <translation>No ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="262" />
+      <location filename="src/caisse/ui/manager_menu.py" line="267" />
       <source>Session de caisse</source>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="793" />
+      <location filename="src/caisse/ui/manager_menu.py" line="798" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="718" />
+      <location filename="src/caisse/ui/manager_menu.py" line="723" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="419" />
+      <location filename="src/caisse/ui/manager_menu.py" line="424" />
       <source>Sortie d'espèces</source>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="795" />
+      <location filename="src/caisse/ui/manager_menu.py" line="800" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
@@ -1161,11 +1156,16 @@ payment</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/status_bar.py" line="42" />
+      <source>Synchronisation arrêtée : caisse à ré-enregistrer</source>
+      <translation>Sync stopped: register the till again</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/status_bar.py" line="44" />
       <source>Synchronisé</source>
       <translation>Synchronised</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="106" />
+      <location filename="src/caisse/ui/manager_menu.py" line="104" />
       <source>TVA par taux</source>
       <translation>VAT by rate</translation>
     </message>
@@ -1180,7 +1180,7 @@ payment</translation>
       <translation>Type the new price, then touch the reason.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="492" />
+      <location filename="src/caisse/ui/manager_menu.py" line="497" />
       <source>Ticket</source>
       <translation>Ticket</translation>
     </message>
@@ -1190,7 +1190,7 @@ payment</translation>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="940" />
+      <location filename="src/caisse/ui/manager_menu.py" line="945" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
@@ -1220,7 +1220,7 @@ payment</translation>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="926" />
+      <location filename="src/caisse/ui/manager_menu.py" line="931" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
@@ -1230,7 +1230,7 @@ payment</translation>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="126" />
+      <location filename="src/caisse/ui/manager_menu.py" line="124" />
       <source>Tickets : {count}</source>
       <translation>Tickets: {count}</translation>
     </message>
@@ -1250,12 +1250,12 @@ payment</translation>
       <translation>Parked tickets ({count})</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="488" />
+      <location filename="src/caisse/ui/manager_menu.py" line="493" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="789" />
+      <location filename="src/caisse/ui/manager_menu.py" line="794" />
       <source>Tiroir ouvert (tracé au journal).</source>
       <translation>Drawer opened (traced in the journal).</translation>
     </message>
@@ -1270,7 +1270,7 @@ payment</translation>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="196" />
+      <location filename="src/caisse/ui/manager_menu.py" line="201" />
       <source>Total compté : {amount}</source>
       <translation>Counted total: {amount}</translation>
     </message>
@@ -1280,7 +1280,7 @@ payment</translation>
       <translation>Touch the manager's name first.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="437" />
+      <location filename="src/caisse/ui/manager_menu.py" line="442" />
       <source>Touchez un ticket de la liste, ou tapez son numéro.</source>
       <translation>Touch a ticket in the list, or type its number.</translation>
     </message>
@@ -1300,22 +1300,22 @@ payment</translation>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="685" />
+      <location filename="src/caisse/ui/manager_menu.py" line="690" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="344" />
+      <location filename="src/caisse/ui/manager_menu.py" line="349" />
       <source>Une clôture est définitive : plus aucune vente ne peut être datée dans la période clôturée.</source>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="752" />
+      <location filename="src/caisse/ui/manager_menu.py" line="757" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="850" />
+      <location filename="src/caisse/ui/manager_menu.py" line="855" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1335,7 +1335,7 @@ payment</translation>
       <translation>Sold</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="97" />
+      <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Ventes</source>
       <translation>Sales</translation>
     </message>
@@ -1345,7 +1345,7 @@ payment</translation>
       <translation>Lock</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="775" />
+      <location filename="src/caisse/ui/manager_menu.py" line="780" />
       <source>Vérification</source>
       <translation>Check</translation>
     </message>
@@ -1355,12 +1355,12 @@ payment</translation>
       <translation>Checking the till's journal…</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="48" />
+      <location filename="src/caisse/ui/status_bar.py" line="50" />
       <source>{count} en attente</source>
       <translation>{count} pending</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/status_bar.py" line="67" />
+      <location filename="src/caisse/ui/status_bar.py" line="69" />
       <source>{count} ticket(s) à réimprimer</source>
       <translation>{count} ticket(s) to reprint</translation>
     </message>
@@ -1375,7 +1375,7 @@ payment</translation>
       <translation>{label} — {price}/kg</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="536" />
+      <location filename="src/caisse/ui/manager_menu.py" line="541" />
       <source>{name} : {value}</source>
       <translation>{name}: {value}</translation>
     </message>
@@ -1385,7 +1385,7 @@ payment</translation>
       <translation>{name} is not a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="150" />
+      <location filename="src/caisse/ui/manager_menu.py" line="148" />
       <source>{name} {period} n° {number} : net {net} (enregistrement {gseq})</source>
       <translation>{name} {period} no. {number}: net {net} (record {gseq})</translation>
     </message>
@@ -1400,7 +1400,7 @@ payment</translation>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="798" />
+      <location filename="src/caisse/ui/manager_menu.py" line="803" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1435,7 +1435,7 @@ payment</translation>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="808" />
+      <location filename="src/caisse/ui/manager_menu.py" line="813" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
     </message>
