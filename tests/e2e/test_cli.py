@@ -284,3 +284,23 @@ def test_benchmarks_print_one_json_line() -> None:
         assert figures["bench"] == args[0]
     assert figures["records"] >= 200
     assert figures["anomalies"] == 0
+
+
+def test_devices_benchmark_times_a_whole_ticket_and_a_real_weighing(tmp_path: Path) -> None:
+    env = dict(os.environ, CAISSE_NO_KEYRING="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "caisse", "--data", str(tmp_path), "bench", "devices",
+         "--repeats", "20"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.strip().splitlines()
+    figures = json.loads(line)
+    ticket = figures["ticket_30_lines"]
+    assert ticket["lines_on_ticket"] == 30
+    assert ticket["unknown_commands"] == 0
+    assert ticket["ends_with_cut"] is True
+    assert ticket["decoded_text_lines"] > 30
+    weight = figures["weight_request_over_pty"]
+    assert weight["stable_532_g"] is True
+    assert weight["p99_ms"] >= weight["p50_ms"] > 0

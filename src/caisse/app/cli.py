@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from caisse.app.bench_devices import register_devices_bench
 from caisse.app.bench_ui import register_ui_bench
 from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
 from caisse.app.purge_cli import register_archive_commands
@@ -1259,6 +1260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sync_commands(sub, add, bsub)
     register_ui_bench(add, bsub)
+    register_devices_bench(add, bsub)
 
     p = add(
         "screenshot",
