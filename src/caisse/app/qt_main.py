@@ -166,6 +166,10 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = F
 
     # the sync agent's thread (and, for the demo, an embedded central server on loopback)
     sync = start_sync(till, demo=demo)
+    from caisse.app.receipt_mail import ReceiptMailer
+
+    mailer = ReceiptMailer(till.context, settings)
+    mailer.start()
     devices: GuiDevices | None = None
     try:
         window, devices, customer = build_window(
@@ -196,6 +200,7 @@ def start_gui(settings: Settings, fullscreen: bool, lang: str, *, demo: bool = F
         return code
     finally:
         tasks.shutdown()
+        mailer.stop()
         if devices is not None:
             devices.close()
         sync.stop()

@@ -38,6 +38,13 @@ class Settings:
     display: str = "sim:"
     scale: str = "sim:"
     scanner: str = "hid:"
+    # note: receipts asked for by e-mail wait in the database until an SMTP relay is set here.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
 
     @property
     def db_path(self) -> Path:

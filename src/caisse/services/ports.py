@@ -353,12 +353,16 @@ class OpenTicketStore(Protocol):
 
 
 class ReceiptEmailQueue(Protocol):
-    """Receipts the customer asked for by e-mail, waiting for a mail sender (none built yet)."""
+    """Receipts the customer asked for by e-mail, waiting for the mail sender."""
 
     def add(self, gseq: int, ticket_no: str, address: str, queued_at: str) -> None: ...
 
     def pending(self) -> list[tuple[int, str, str]]:
         """(gseq, ticket number, address) of the receipts not sent yet, oldest first."""
+        ...
+
+    def mark_sent(self, gseq: int, address: str, sent_at: str) -> None:
+        """Record that the receipt of `gseq` went to `address`."""
         ...
 
 

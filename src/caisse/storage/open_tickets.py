@@ -77,3 +77,10 @@ class SqlReceiptEmailQueue:
             "SELECT gseq, ticket_no, address FROM receipt_emails WHERE sent_at IS NULL ORDER BY id"
         ).fetchall()
         return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def mark_sent(self, gseq: int, address: str, sent_at: str) -> None:
+        self._conn.execute(
+            "UPDATE receipt_emails SET sent_at = ? "
+            "WHERE gseq = ? AND address = ? AND sent_at IS NULL",
+            (sent_at, gseq, address),
+        )

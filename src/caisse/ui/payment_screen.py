@@ -10,7 +10,8 @@ keypad, or exactly what remains when nothing is typed; the quick notes and coins
 much cash at once. Only cash gives change (the sale refuses the rest).
 
 Receipt (AGEC law, 2023): no ticket unless the customer asks; "Imprimer" prints it, "E-mail"
-records the address in a queue (`receipt_emails`) for a mail sender that is not built yet.
+records the address in a queue (`receipt_emails`) that `caisse.app.receipt_mail` sends through
+the shop's SMTP relay (`smtp_*` settings).
 
 Object names (kept from the first sale screen for the widgets it had): ``sale.payments``,
 ``sale.remove_payment``, ``sale.amount``, ``sale.keypad.0`` … ``sale.keypad.9``,
@@ -45,7 +46,7 @@ from PySide6.QtWidgets import (
 from caisse.domain.money import format_eur
 from caisse.domain.sale import Tender
 from caisse.ui.i18n import tr
-from caisse.ui.theme import TOUCH_MIN_PX, touch_button
+from caisse.ui.theme import TOUCH_MIN_PX, touch_button, two_lines
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ QUICK_COINS_CENTS = (100, 200)
 KEY_PX = 48
 """The 48 px touch floor: the panel must fit a 768 px high screen under the totals."""
 AMOUNT_MAX_CHARS = 9
+MIN_WIDTH_PX = 400
+"""Five keypad columns and three tender columns still readable (a 1024 px window)."""
+LONG_TENDER_CHARS = 8
 
 TENDER_NAMES = {
     Tender.CASH: "sale.pay_cash",
@@ -104,6 +108,7 @@ class PaymentPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sale.payment_panel")
+        self.setMinimumWidth(MIN_WIDTH_PX)
         self._amount = ""
         self.keypad: dict[str, QPushButton] = {}
         self.notes: dict[int, QPushButton] = {}
@@ -132,9 +137,18 @@ class PaymentPanel(QWidget):
         self.payments_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.payments_list.setFixedHeight(KEY_PX + 8)
         self.payments_list.setToolTip(tr("Règlements pris"))
+        # note: this row shares 400 px with the typed amount and the remove button at 1024 px:
+        # a smaller font, no horizontal scroll bar hiding the only row shown, and a long
+        # tender ("Titre-restaurant 20,00 €") wrapped on two lines rather than cut.
+        self.payments_list.setProperty("compact", True)
+        self.payments_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.payments_list.setWordWrap(True)
+        self.payments_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.payments_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.remove_payment_button = touch_button(
             tr("Retirer\nle règlement"), "sale.remove_payment", role="danger", min_height=KEY_PX
         )
+        self.remove_payment_button.setProperty("compact", True)
         self.remove_payment_button.clicked.connect(self._on_remove_payment_clicked)
         # note: the typed amount sits beside the tenders taken (one row less, so that the
         # panel fits a 768 px high screen); empty, a tender takes exactly what remains.
@@ -146,9 +160,9 @@ class PaymentPanel(QWidget):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         )
         self.amount_display.setMinimumHeight(KEY_PX)
-        self.amount_display.setFixedWidth(170)
-        row.addWidget(self.payments_list, 1)
-        row.addWidget(self.amount_display)
+        self.amount_display.setMinimumWidth(110)
+        row.addWidget(self.payments_list, 3)
+        row.addWidget(self.amount_display, 2)
         row.addWidget(self.remove_payment_button)
         return row
 
@@ -199,7 +213,12 @@ class PaymentPanel(QWidget):
         grid = QGridLayout()
         grid.setSpacing(5)
         for index, (tender, name) in enumerate(TENDER_NAMES.items()):
-            button = touch_button(tender_label(tender), name, role="key", min_height=KEY_PX)
+            # note: a third of the panel at 1024 px is too narrow for "Titre-restaurant" on
+            # one line; the long labels take two lines of a smaller, still bold, font.
+            text = tender_label(tender)
+            if len(text) > LONG_TENDER_CHARS:
+                text = two_lines(text)
+            button = touch_button(text, name, role="tender", min_height=KEY_PX)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.clicked.connect(lambda *_args, t=tender: self._on_tender_clicked(t))
             grid.addWidget(button, index // 3, index % 3)
@@ -211,9 +230,10 @@ class PaymentPanel(QWidget):
         row.setSpacing(5)
         self.receipt_group = QButtonGroup(self)
         self.receipt_group.setExclusive(True)
-        self.receipt_none = self._key(tr("Sans ticket"), "sale.receipt.none", role="toggle")
-        self.print_toggle = self._key(tr("Imprimer"), "sale.print_ticket", role="toggle")
-        self.receipt_email = self._key(tr("E-mail"), "sale.receipt.email", role="toggle")
+        # note: "receipt" is a toggle in a slightly smaller font: three fit at 1024 px
+        self.receipt_none = self._key(tr("Sans ticket"), "sale.receipt.none", role="receipt")
+        self.print_toggle = self._key(tr("Imprimer"), "sale.print_ticket", role="receipt")
+        self.receipt_email = self._key(tr("E-mail"), "sale.receipt.email", role="receipt")
         for button in (self.receipt_none, self.print_toggle, self.receipt_email):
             button.setCheckable(True)
             self.receipt_group.addButton(button)
