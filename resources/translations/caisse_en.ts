@@ -100,182 +100,182 @@
   <context>
     <name>SaleScreen</name>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="403" />
+      <location filename="src/caisse/ui/sale_screen.py" line="408" />
       <source>Ajouter</source>
       <translation>Add</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="444" />
+      <location filename="src/caisse/ui/sale_screen.py" line="449" />
       <source>Annuler la ligne</source>
       <translation>Void line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="450" />
+      <location filename="src/caisse/ui/sale_screen.py" line="455" />
       <source>Annuler le ticket</source>
       <translation>Void ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="951" />
+      <location filename="src/caisse/ui/sale_screen.py" line="962" />
       <source>Annuler une ligne</source>
       <translation>Void a line</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="422" />
+      <location filename="src/caisse/ui/sale_screen.py" line="427" />
       <source>Article</source>
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="956" />
+      <location filename="src/caisse/ui/sale_screen.py" line="967" />
       <source>Article défectueux</source>
       <translation>Faulty item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="986" />
+      <location filename="src/caisse/ui/sale_screen.py" line="997" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1087" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1098" />
       <source>Dernier ticket : {number}, rendu {change}</source>
       <translation>Last ticket: {number}, change {change}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1064" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1075" />
       <source>Enregistrement n° {gseq} (gseq)</source>
       <translation>Record no. {gseq} (gseq)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="954" />
+      <location filename="src/caisse/ui/sale_screen.py" line="965" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="955" />
+      <location filename="src/caisse/ui/sale_screen.py" line="966" />
       <source>Le client renonce</source>
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="654" />
+      <location filename="src/caisse/ui/sale_screen.py" line="666" />
       <source>MODE ÉCOLE : ces tickets ne sont pas des ventes (responsable : {who}).</source>
       <translation>TRAINING MODE: these tickets are not sales (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="559" />
+      <location filename="src/caisse/ui/sale_screen.py" line="571" />
       <source>Monnaie à rendre</source>
       <translation>Change due</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="984" />
+      <location filename="src/caisse/ui/sale_screen.py" line="995" />
       <source>Moyen de paiement refusé</source>
       <translation>Payment refused</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="585" />
+      <location filename="src/caisse/ui/sale_screen.py" line="597" />
       <source>Nouvelle vente</source>
       <translation>New sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="981" />
+      <location filename="src/caisse/ui/sale_screen.py" line="992" />
       <source>Pourquoi abandonner tout le ticket ?</source>
       <translation>Why abandon the whole ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="952" />
+      <location filename="src/caisse/ui/sale_screen.py" line="963" />
       <source>Pourquoi annuler « {label} » ?</source>
       <translation>Why void "{label}"?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="447" />
+      <location filename="src/caisse/ui/sale_screen.py" line="452" />
       <source>Prix</source>
       <translation>Price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="957" />
+      <location filename="src/caisse/ui/sale_screen.py" line="968" />
       <source>Prix contesté</source>
       <translation>Price disputed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="422" />
+      <location filename="src/caisse/ui/sale_screen.py" line="427" />
       <source>Prix unit.</source>
       <translation>Unit price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="422" />
+      <location filename="src/caisse/ui/sale_screen.py" line="427" />
       <source>Qté</source>
       <translation>Qty</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="441" />
+      <location filename="src/caisse/ui/sale_screen.py" line="446" />
       <source>Qté +</source>
       <translation>Qty +</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="439" />
+      <location filename="src/caisse/ui/sale_screen.py" line="444" />
       <source>Qté −</source>
       <translation>Qty −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="485" />
+      <location filename="src/caisse/ui/sale_screen.py" line="497" />
       <source>Quantité : 3*code · poids : 0,532*code</source>
       <translation>Quantity: 3*code · weight: 0.532*code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="517" />
+      <location filename="src/caisse/ui/sale_screen.py" line="529" />
       <source>Reste à payer</source>
       <translation>Left to pay</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="400" />
+      <location filename="src/caisse/ui/sale_screen.py" line="403" />
       <source>Scannez ou tapez un code</source>
       <translation>Scan or type a code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1067" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1078" />
       <source>Signature : {extract}</source>
       <translation>Signature: {extract}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="515" />
+      <location filename="src/caisse/ui/sale_screen.py" line="527" />
       <source>TOTAL À PAYER</source>
       <translation>TOTAL TO PAY</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1004" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1015" />
       <source>Ticket annulé.</source>
       <translation>Ticket voided.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1074" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1085" />
       <source>Ticket imprimé.</source>
       <translation>Ticket printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1092" />
       <source>Ticket non imprimé (sur demande du client seulement).</source>
       <translation>Ticket not printed (only on the customer's request).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1070" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
       <source>Ticket non imprimé ({error}) : la vente est enregistrée ; réimprimez un duplicata.</source>
       <translation>Ticket not printed ({error}): the sale is recorded; reprint a duplicate.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1062" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1073" />
       <source>Ticket {number}</source>
       <translation>Ticket {number}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="422" />
+      <location filename="src/caisse/ui/sale_screen.py" line="427" />
       <source>Total</source>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="555" />
+      <location filename="src/caisse/ui/sale_screen.py" line="567" />
       <source>Vente enregistrée</source>
       <translation>Sale recorded</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="518" />
+      <location filename="src/caisse/ui/sale_screen.py" line="530" />
       <source>À rendre</source>
       <translation>Change</translation>
     </message>
@@ -323,7 +323,7 @@
       <translation>Refresh</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="223" />
+      <location filename="src/caisse/ui/payment_screen.py" line="242" />
       <source>Adresse e-mail</source>
       <translation>E-mail address</translation>
     </message>
@@ -353,7 +353,7 @@
       <translation>Items</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="125" />
+      <location filename="src/caisse/ui/search_panel.py" line="128" />
       <source>Aucun article ne correspond à « {text} ».</source>
       <translation>No item matches "{text}".</translation>
     </message>
@@ -383,7 +383,7 @@
       <translation>No sale that day.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="76" />
+      <location filename="src/caisse/ui/payment_screen.py" line="79" />
       <source>Avoir</source>
       <translation>Credit note</translation>
     </message>
@@ -398,12 +398,12 @@
       <translation>Welcome!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="178" />
+      <location filename="src/caisse/ui/payment_screen.py" line="191" />
       <source>Billet reçu en espèces</source>
       <translation>Banknote received in cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="75" />
+      <location filename="src/caisse/ui/payment_screen.py" line="78" />
       <source>Bon d'achat</source>
       <translation>Voucher</translation>
     </message>
@@ -438,7 +438,7 @@
       <translation>Change the price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="926" />
+      <location filename="src/caisse/ui/sale_screen.py" line="937" />
       <source>Changer un prix demande un responsable.</source>
       <translation>Changing a price needs a manager.</translation>
     </message>
@@ -538,7 +538,7 @@
       <translation>Z, M, Y closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="183" />
+      <location filename="src/caisse/ui/search_panel.py" line="186" />
       <source>Code inconnu : {code}. Rien n'a été ajouté au ticket.</source>
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
@@ -588,7 +588,7 @@
       <translation>Already returned</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="216" />
+      <location filename="src/caisse/ui/payment_screen.py" line="235" />
       <source>E-mail</source>
       <translation>E-mail</translation>
     </message>
@@ -598,7 +598,7 @@
       <translation>Clear</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="58" />
+      <location filename="src/caisse/ui/search_panel.py" line="61" />
       <source>Effacer la recherche</source>
       <translation>Clear the search</translation>
     </message>
@@ -608,7 +608,7 @@
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="120" />
+      <location filename="src/caisse/ui/payment_screen.py" line="124" />
       <source>Encaisser</source>
       <translation>Finalise</translation>
     </message>
@@ -743,7 +743,7 @@
       <translation>Printer out of order</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="215" />
+      <location filename="src/caisse/ui/payment_screen.py" line="234" />
       <source>Imprimer</source>
       <translation>Print</translation>
     </message>
@@ -798,7 +798,7 @@
       <translation>Training mode needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1083" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1094" />
       <source>Le tiroir ne s'est pas ouvert ({error}).</source>
       <translation>The drawer did not open ({error}).</translation>
     </message>
@@ -813,7 +813,7 @@
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="129" />
+      <location filename="src/caisse/ui/search_panel.py" line="132" />
       <source>Les {n} meilleurs résultats : précisez pour affiner.</source>
       <translation>The {n} best results: type more to narrow.</translation>
     </message>
@@ -838,7 +838,7 @@
       <translation>Thank you, see you soon!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="466" />
+      <location filename="src/caisse/ui/sale_screen.py" line="474" />
       <source>Mettre en attente</source>
       <translation>Park</translation>
     </message>
@@ -863,7 +863,7 @@
       <translation>Amount (€)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="142" />
+      <location filename="src/caisse/ui/payment_screen.py" line="155" />
       <source>Montant tapé (vide : le reste dû)</source>
       <translation>Typed amount (empty: what is left)</translation>
     </message>
@@ -876,6 +876,11 @@
       <location filename="src/caisse/ui/manager_menu.py" line="95" />
       <source>Net</source>
       <translation>Net</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/search_panel.py" line="54" />
+      <source>Nom, code ou EAN</source>
+      <translation>Name, code or EAN</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/manager_menu.py" line="450" />
@@ -933,7 +938,7 @@
       <translation>Weighing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="192" />
+      <location filename="src/caisse/ui/payment_screen.py" line="205" />
       <source>Pièce reçue en espèces</source>
       <translation>Coin received in cash</translation>
     </message>
@@ -998,12 +1003,12 @@
       <translation>X report printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="171" />
+      <location filename="src/caisse/ui/search_panel.py" line="174" />
       <source>Rechercher</source>
       <translation>Search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="53" />
+      <location filename="src/caisse/ui/search_panel.py" line="55" />
       <source>Rechercher : nom, code ou EAN</source>
       <translation>Search: name, code or EAN</translation>
     </message>
@@ -1048,7 +1053,7 @@
       <translation>Left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="136" />
+      <location filename="src/caisse/ui/payment_screen.py" line="148" />
       <source>Retirer
 le règlement</source>
       <translation>Remove
@@ -1060,7 +1065,7 @@ payment</translation>
       <translation>Back</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="470" />
+      <location filename="src/caisse/ui/sale_screen.py" line="478" />
       <source>Retour / remboursement</source>
       <translation>Return / refund</translation>
     </message>
@@ -1095,7 +1100,7 @@ payment</translation>
       <translation>Payments</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="134" />
+      <location filename="src/caisse/ui/payment_screen.py" line="138" />
       <source>Règlements pris</source>
       <translation>Payments taken</translation>
     </message>
@@ -1120,7 +1125,7 @@ payment</translation>
       <translation>No category</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="214" />
+      <location filename="src/caisse/ui/payment_screen.py" line="233" />
       <source>Sans ticket</source>
       <translation>No ticket</translation>
     </message>
@@ -1170,7 +1175,7 @@ payment</translation>
       <translation>VAT by rate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1041" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1052" />
       <source>Tapez l'adresse e-mail du client, ou choisissez un autre ticket.</source>
       <translation>Type the customer's e-mail address, or choose another ticket option.</translation>
     </message>
@@ -1200,17 +1205,17 @@ payment</translation>
       <translation>Interrupted ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1156" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1167" />
       <source>Ticket mis en attente : {what}.</source>
       <translation>Ticket parked: {what}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1215" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1226" />
       <source>Ticket repris ; le ticket en cours est mis en attente ({what}).</source>
       <translation>Ticket resumed; the current ticket is parked ({what}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1176" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1187" />
       <source>Ticket repris.</source>
       <translation>Ticket resumed.</translation>
     </message>
@@ -1225,7 +1230,7 @@ payment</translation>
       <translation>Ticket {ticket} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1076" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1087" />
       <source>Ticket à envoyer par e-mail à {address} (en file d'attente).</source>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
@@ -1245,7 +1250,7 @@ payment</translation>
       <translation>Parked tickets</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1168" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1179" />
       <source>Tickets en attente ({count})</source>
       <translation>Parked tickets ({count})</translation>
     </message>
@@ -1260,7 +1265,7 @@ payment</translation>
       <translation>Drawer opened (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="74" />
+      <location filename="src/caisse/ui/payment_screen.py" line="77" />
       <source>Titre-restaurant</source>
       <translation>Meal voucher</translation>
     </message>
@@ -1390,7 +1395,7 @@ payment</translation>
       <translation>{name} {period} no. {number}: net {net} (record {gseq})</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/search_panel.py" line="134" />
+      <location filename="src/caisse/ui/search_panel.py" line="137" />
       <source>{n} résultat(s).</source>
       <translation>{n} result(s).</translation>
     </message>

@@ -51,7 +51,7 @@ QToolButton[role="product"] {{
     border: 2px solid {LINE};
     border-radius: 6px;
     padding: 2px 4px;
-    font-size: 16px;
+    font-size: 15px;
     font-weight: 600;
 }}
 QToolButton[role="product"]:pressed {{

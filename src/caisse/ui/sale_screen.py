@@ -72,7 +72,7 @@ from caisse.ui.price_dialog import PriceDialog
 from caisse.ui.returns_screen import Refunder, ReturnsLookup, ReturnsScreen
 from caisse.ui.search_panel import UnknownCodeNotice
 from caisse.ui.tasks import TaskRunner
-from caisse.ui.theme import TOUCH_MIN_PX, set_level, touch_button
+from caisse.ui.theme import TOUCH_MIN_PX, set_level, touch_button, two_lines
 from caisse.ui.weigh_dialog import WeighDialog, WeightFromScale
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,11 @@ logger = logging.getLogger(__name__)
 QUICK_NOTES_CENTS = (500, 1000, 2000, 5000)
 QTY_SEPARATOR = "*"
 KEY_PX = 54
-PAYMENT_COLUMN_PX = 520
+# note: the columns share the width by these stretch factors, so that a wider window widens
+# each of them; their minimum widths (the payment panel's keys) keep 1024 px readable.
+TICKET_STRETCH = 4
+CATALOGUE_STRETCH = 3
+PAYMENT_STRETCH = 4
 
 
 # ---------------------------------------------------------------- snapshots for the GUI
@@ -368,15 +372,14 @@ class SaleScreen(QWidget):
 
         self.catalogue_panel: CataloguePanel | None = None
         columns = QHBoxLayout()
-        columns.setSpacing(14)
-        columns.addLayout(self._build_ticket_column(), 1)
+        columns.setSpacing(10)
+        columns.addLayout(self._build_ticket_column(), TICKET_STRETCH)
         payment = QWidget()
         payment.setLayout(self._build_payment_column())
-        payment.setFixedWidth(PAYMENT_COLUMN_PX)
-        columns.addWidget(payment)
+        columns.addWidget(payment, PAYMENT_STRETCH)
         self._columns = columns  # `attach_catalogue` puts the tiles in the middle
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 4)
+        layout.setContentsMargins(8, 8, 8, 4)
         layout.setSpacing(6)
         layout.addLayout(columns, 1)
         layout.addLayout(self._build_status_row())
@@ -398,6 +401,8 @@ class SaleScreen(QWidget):
         self.code_entry = QLineEdit()
         self.code_entry.setObjectName("sale.code_entry")
         self.code_entry.setPlaceholderText(self.tr("Scannez ou tapez un code"))
+        # note: a smaller font than other fields, so that the hint fits the 1024 px column
+        self.code_entry.setProperty("role", "entry")
         self.code_entry.setMinimumHeight(TOUCH_MIN_PX + 8)
         self.code_entry.returnPressed.connect(self._on_code_entry_return_pressed)
         self.add_button = touch_button(self.tr("Ajouter"), "sale.add", min_height=TOUCH_MIN_PX + 8)
@@ -450,29 +455,36 @@ class SaleScreen(QWidget):
             self.tr("Annuler le ticket"), "sale.void_ticket", role="danger"
         )
         self.void_ticket_button.clicked.connect(self._on_void_ticket_clicked)
-        # note: two rows: five touch buttons in one row are cut at 1280 px and below
         for button in (self.qty_minus_button, self.qty_plus_button, self.override_price_button):
             line_row.addWidget(button)
-        void_row = QHBoxLayout()
-        void_row.addWidget(self.void_line_button)
-        void_row.addWidget(self.void_ticket_button)
         column.addLayout(line_row)
-        column.addLayout(void_row)
         column.addLayout(self._build_ticket_actions())
         return column
 
-    def _build_ticket_actions(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.park_button = touch_button(tr("Mettre en attente"), "sale.park")
+    def _build_ticket_actions(self) -> QGridLayout:
+        """Voids, parking and returns: two per row, their labels on two lines.
+
+        note: the ticket column is under 400 px wide at 1024 px; three of these labels on one
+        line side by side were cut at 1280 px already. The table above gives up the height.
+        """
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        for button in (self.void_line_button, self.void_ticket_button):
+            button.setText(two_lines(button.text()))
+        self.park_button = touch_button(two_lines(tr("Mettre en attente")), "sale.park")
         self.park_button.clicked.connect(self._on_park_clicked)
         self.parked_button = touch_button(tr("Tickets en attente"), "sale.parked")
         self.parked_button.clicked.connect(self._on_parked_clicked)
-        self.returns_button = touch_button(tr("Retour / remboursement"), "sale.returns")
+        self.returns_button = touch_button(two_lines(tr("Retour / remboursement")), "sale.returns")
         self.returns_button.clicked.connect(self._on_returns_clicked)
+        grid.addWidget(self.void_line_button, 0, 0)
+        grid.addWidget(self.void_ticket_button, 0, 1)
+        grid.addWidget(self.park_button, 1, 0)
+        grid.addWidget(self.returns_button, 1, 1)
+        grid.addWidget(self.parked_button, 2, 0, 1, 2)
         for button in (self.park_button, self.parked_button, self.returns_button):
             button.setVisible(False)  # shown by use_ticket_services
-            row.addWidget(button)
-        return row
+        return grid
 
     def _build_status_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -562,6 +574,7 @@ class SaleScreen(QWidget):
         self.confirm_ticket = QLabel("")
         self.confirm_ticket.setObjectName("sale.confirmation.ticket")
         self.confirm_ticket.setProperty("role", "big")
+        self.confirm_ticket.setWordWrap(True)  # "Ticket" over its number in a 1024 px window
         self.confirm_gseq = QLabel("")
         self.confirm_gseq.setObjectName("sale.confirmation.gseq")
         self.confirm_signature = QLabel("")
@@ -764,9 +777,8 @@ class SaleScreen(QWidget):
     def attach_catalogue(self, panel: CataloguePanel) -> None:
         """Show the catalogue (search, category tabs, tiles) between ticket and payment."""
         self.catalogue_panel = panel
-        # note: the ticket keeps the larger share: its labels and totals must stay readable.
-        self._columns.insertWidget(1, panel, 2)
-        self._columns.setStretch(0, 3)
+        # note: the ticket and the payment keys keep the larger shares (see the stretches).
+        self._columns.insertWidget(1, panel, CATALOGUE_STRETCH)
         panel.product_did_choose.connect(self._on_catalogue_product_did_choose)
         panel.task_did_fail.connect(self._on_task_failed)
 

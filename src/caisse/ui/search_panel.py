@@ -50,7 +50,10 @@ class SearchPanel(QWidget):
 
         self.field = QLineEdit()
         self.field.setObjectName("catalogue.search")
-        self.field.setPlaceholderText(tr("Rechercher : nom, code ou EAN"))
+        # note: the short hint fits the catalogue column at 1280 px; the full one is the tip
+        self.field.setPlaceholderText(tr("Nom, code ou EAN"))
+        self.field.setToolTip(tr("Rechercher : nom, code ou EAN"))
+        self.field.setProperty("role", "entry")
         self.field.setMinimumHeight(TOUCH_MIN_PX)
         self.field.textChanged.connect(self._on_field_text_changed)
         self.field.returnPressed.connect(self._on_field_return_pressed)

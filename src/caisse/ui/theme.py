@@ -69,9 +69,18 @@ QPushButton[role="danger"] {{
     color: {DANGER};
     border-color: {DANGER};
 }}
+QPushButton[compact="true"] {{
+    font-size: 15px;
+    padding: 2px 6px;
+}}
 QPushButton[role="danger"]:disabled {{
     color: #6a6a6a;
     border: 2px dashed #8a8a8a;
+}}
+QPushButton[role="tender"] {{
+    font-size: 17px;
+    font-weight: 700;
+    padding: 1px 6px;
 }}
 QPushButton[role="tile"] {{
     font-size: 22px;
@@ -81,9 +90,12 @@ QPushButton[role="tile"]:checked {{
     background: {INK};
     color: #ffffff;
 }}
-QPushButton[role="toggle"]:checked {{
+QPushButton[role="toggle"]:checked, QPushButton[role="receipt"]:checked {{
     background: {INK};
     color: #ffffff;
+}}
+QPushButton[role="receipt"] {{
+    font-size: 17px;
 }}
 QLineEdit {{
     background: #ffffff;
@@ -92,6 +104,9 @@ QLineEdit {{
     padding: 6px;
     font-size: 26px;
     min-height: {TOUCH_MIN_PX - 16}px;
+}}
+QLineEdit[role="entry"] {{
+    font-size: 22px;
 }}
 QTableWidget, QListWidget {{
     background: #ffffff;
@@ -102,6 +117,9 @@ QTableWidget, QListWidget {{
 }}
 QTableWidget {{
     font-size: 20px;
+}}
+QListWidget[compact="true"] {{
+    font-size: 16px;
 }}
 QHeaderView::section {{
     background: {KEY};
@@ -211,6 +229,22 @@ def touch_button(
     if role is not None:
         button.setProperty("role", role)
     return button
+
+
+def two_lines(text: str) -> str:
+    """`text` broken at the space or hyphen nearest its middle (a hyphen stays on line one).
+
+    note: for buttons whose one-line label is wider than their share of a 1024 px window; the
+    translated string is broken at run time, so the catalogue keeps one source per label.
+    """
+    middle = len(text) / 2
+    cuts = [i for i, ch in enumerate(text) if ch in " -" and 0 < i < len(text) - 1]
+    if "\n" in text or not cuts:
+        return text
+    cut = min(cuts, key=lambda i: abs(i + 0.5 - middle))
+    if text[cut] == "-":
+        return text[: cut + 1] + "\n" + text[cut + 1 :]
+    return text[:cut] + "\n" + text[cut + 1 :]
 
 
 def set_level(widget: QWidget, level: str) -> None:
