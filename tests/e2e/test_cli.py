@@ -294,6 +294,7 @@ def test_devices_benchmark_times_a_whole_ticket_and_a_real_weighing(tmp_path: Pa
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the logs go to the data directory, not to the terminal
     [line] = done.stdout.strip().splitlines()
     figures = json.loads(line)
     ticket = figures["ticket_30_lines"]

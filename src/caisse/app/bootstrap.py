@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -127,6 +128,14 @@ def configure_logging(data_dir: Path, *, verbose: bool = False) -> Path | None:
     """Log to a rotating file in the data directory (and stderr only when verbose)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
+    # note: python-escpos calls logging.basicConfig() when it is imported, which would copy
+    # every INFO record to stderr, where the command line promises one sentence at most.
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler.stream in (
+            sys.stderr,
+            sys.__stderr__,
+        ):
+            root.removeHandler(handler)
     log_path: Path | None = None
     try:
         log_dir = data_dir / "logs"
