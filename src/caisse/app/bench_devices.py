@@ -23,18 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from caisse.app.bench import _BENCH_PRODUCTS, _new_till, _percentile
-from caisse.domain.sale import Payment, Tender
 from caisse.services.ports import Receipt
-from caisse.services.ticket_layout import layout_receipt
-from hw.drivers.escpos_printer import EscposRenderer
-from hw.drivers.scale_serial import open_toledo8217
-from hw.ports import PrinterProfile, ScaleReading, WeightStatus
-from hw.scales import toledo8217
-from hw.scales.toledo8217 import Toledo8217Options
-from hw.simulators.endpoints import PtyEndpoint
-from hw.simulators.escpos_printer import CutEvent, EscposEmulator
-from hw.simulators.scale_toledo8217 import Toledo8217Emulator
+
+# note: the drivers, the emulators and the till are imported by the functions that use them:
+# this module is loaded by every `caisse` command (to register `bench devices`), and
+# python-escpos alone costs a noticeable part of a second at import.
 
 TICKET_LINES = 30
 
@@ -66,6 +59,12 @@ def _timed(action: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
+def _percentile(sorted_ms: list[float], pct: float) -> float:
+    from caisse.app.bench import _percentile as percentile
+
+    return percentile(sorted_ms, pct)
+
+
 def _summary(samples: list[float]) -> dict[str, float]:
     return {
         "p50_ms": _percentile(samples, 50),
@@ -75,6 +74,9 @@ def _summary(samples: list[float]) -> dict[str, float]:
 
 
 def _thirty_line_receipt(data_dir: Path) -> Receipt:
+    from caisse.app.bench import _BENCH_PRODUCTS, _new_till
+    from caisse.domain.sale import Payment, Tender
+
     till, session = _new_till(data_dir)
     printer = _CapturingPrinter()
     till.context.printer = printer
@@ -91,6 +93,11 @@ def _thirty_line_receipt(data_dir: Path) -> Receipt:
 
 def bench_ticket(repeats: int, columns: int = 42) -> dict[str, Any]:
     """Layout and ESC/POS encoding of a real 30-line sale ticket."""
+    from caisse.services.ticket_layout import layout_receipt
+    from hw.drivers.escpos_printer import EscposRenderer
+    from hw.ports import PrinterProfile
+    from hw.simulators.escpos_printer import CutEvent, EscposEmulator
+
     with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
         receipt = _thirty_line_receipt(Path(tmp))
     renderer = EscposRenderer(PrinterProfile(columns=columns))
@@ -131,6 +138,13 @@ def _echo_round_trip(path: Path) -> Callable[[], None]:
 
 def bench_weight(repeats: int) -> dict[str, Any]:
     """A weight request (Toledo 8217 `W`) answered over a pty, with a raw pty echo baseline."""
+    from hw.drivers.scale_serial import open_toledo8217
+    from hw.ports import ScaleReading, WeightStatus
+    from hw.scales import toledo8217
+    from hw.scales.toledo8217 import Toledo8217Options
+    from hw.simulators.endpoints import PtyEndpoint
+    from hw.simulators.scale_toledo8217 import Toledo8217Emulator
+
     with tempfile.TemporaryDirectory(prefix="caisse-bench-") as tmp:
         emulator = Toledo8217Emulator()
         emulator.set_weight(532)
