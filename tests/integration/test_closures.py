@@ -411,6 +411,28 @@ def test_closing_is_for_managers_and_only_once(shop: TillFixture, clock: FakeClo
     assert_closures_match(shop.data_dir)
 
 
+def test_a_day_closed_by_another_till_instance_refuses_the_next_sale(
+    shop: TillFixture, clock: FakeClock
+) -> None:
+    """The guard's answer read inside the sale transaction sees a Z written meanwhile.
+
+    The till's guard remembers that the day is open; a manager closing the day from another
+    process (the command line, a second window) must still stop the next sale.
+    """
+    sell(shop, "BAG")
+    sell(shop, "VIN")  # the guard's cached answer is warm now
+    other = open_till(Settings(data_dir=shop.data_dir), clock=clock)
+    try:
+        other.closures.close_day(other.operators.authenticate("paul", "5678"))
+    finally:
+        other.close()
+    size = len(kinds(shop))
+    with pytest.raises(PeriodClosed):
+        sell(shop, "BAG")
+    assert len(kinds(shop)) == size
+    assert_closures_match(shop.data_dir)
+
+
 def test_an_empty_day_can_be_closed_and_an_x_report_any_time(shop: TillFixture) -> None:
     empty = shop.till.closures.x_report()
     assert empty["gt"] == {"period": 0, "perpetual": 0, "perpetual_abs": 0}

@@ -202,6 +202,7 @@ def open_till(
     # note: every sale and refund first writes the closures that are due and is refused in a
     # closed period (nf525.md §6.5); cash operations call the same guard themselves.
     checkout.before_record = closures.before_sale
+    checkout.guard_in = closures.guard_in
     # note: a till that a sync session found cloned or forked stays blocked at every start,
     # whatever opens it (the Qt till or a command), until it is enrolled again.
     with uow() as w:

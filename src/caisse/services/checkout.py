@@ -94,6 +94,9 @@ class CheckoutService:
         # the closure guard (ClosureService.before_sale), wired by caisse.app: it writes the
         # closures that are due and refuses a ticket in a closed period or a too-long day
         self.before_record: Callable[[], None] | None = None
+        # its usual answer read inside the sale's own transaction (ClosureService.guard_in):
+        # False sends the sale through `before_record` first
+        self.guard_in: Callable[[UnitOfWork], bool] | None = None
 
     # ------------------------------------------------------------------ building a sale
     def new_sale(self) -> Sale:
@@ -321,25 +324,47 @@ class CheckoutService:
             ClockWentBackwards: the clock is behind the last record (JET 180 is written).
             SignerUnavailable: the key failed; nothing was committed.
         """
-        self._check_open()
+        if self.blocked is not None:
+            raise TillBlocked(*self.blocked)
         require(session, Right.SELL)
         done = sale.finalise()
         try:
-            with self._till.uow() as uow:
-                supervisor = uow.state.get(TRAINING_KEY) or None
-                kind = "X" if supervisor else "T"
-                build = self.build_sale(session, done, kind, supervisor, printed)
-                entry, draft = self._till.append(uow, kind, build)
-                self._project(uow, entry, draft, stock_reason="sale")
-                if sale.id is not None:
-                    # note: the open ticket goes in the transaction that journals it, so a
-                    # crash can never offer to resume a ticket already sold.
-                    uow.open_tickets.delete(sale.id)
-                self._till.commit(uow, entry)
+            written = None
+            if self.guard_in is not None:
+                with self._till.uow() as uow:
+                    if self.guard_in(uow):
+                        written = self._journal_sale(uow, session, sale, done, printed)
+            if written is None:
+                if self.before_record is not None:
+                    self.before_record()
+                with self._till.uow() as uow:
+                    written = self._journal_sale(uow, session, sale, done, printed)
         except BaseException:
             sale.reopen()
             raise
+        entry, draft = written
         return self._kick_drawer(self._after_commit(entry, draft, printed), done.payments)
+
+    def _journal_sale(
+        self,
+        uow: UnitOfWork,
+        session: OperatorSession,
+        sale: Sale,
+        done: FinalisedSale,
+        printed: str,
+    ) -> tuple[JournalEntry, Draft]:
+        """Journal, project and commit a finalised sale in the open unit of work."""
+        supervisor = uow.state.get(TRAINING_KEY) or None
+        kind = "X" if supervisor else "T"
+        build = self.build_sale(session, done, kind, supervisor, printed)
+        entry, draft = self._till.append(uow, kind, build)
+        self._project(uow, entry, draft, stock_reason="sale")
+        if sale.id is not None:
+            # note: the open ticket goes in the transaction that journals it, so a crash can
+            # never offer to resume a ticket already sold.
+            uow.open_tickets.delete(sale.id)
+        self._till.commit(uow, entry)
+        return entry, draft
 
     def _kick_drawer(self, result: TicketResult, payments: Sequence[Payment]) -> TicketResult:
         """Open the drawer after a ticket with cash; a drawer failure never undoes the ticket."""

@@ -284,6 +284,37 @@ class ClosureService:
         if status is None:
             self.ensure_closed_up_to(now)
             status = self.day_status(now)
+        self._refuse(status, payment=payment)
+
+    def guard_in(self, uow: UnitOfWork, *, payment: bool = True) -> bool:
+        """`before_record` inside the caller's transaction, when its usual answer is known.
+
+        Returns False when the full guard must run first (the first record of a day, a
+        closure written since, a day not yet started): the caller then calls `before_record`,
+        which writes what is due in its own transactions, and opens a new one.
+
+        note: a sale used to pay a transaction of its own for this guard (BEGIN IMMEDIATE, one
+        look-up, ROLLBACK) before its real one; reading the last closure in the sale's own
+        transaction gives the same answer, under the same write lock, for a tenth of the cost.
+
+        Raises:
+            PeriodClosed, BusinessDayExpired: as `before_record`.
+        """
+        cache = self._cache
+        if cache is None or not self._parameters_recorded:
+            return False
+        now = self._till.clock.now()
+        today = business_date(now, self._till.tz)
+        latest = uow.closures.last()
+        if cache[0] != today or cache[1] != (0 if latest is None else latest.gseq):
+            return False
+        status = day_status(
+            today, closed=False, started_at=cache[2], now=now, max_length=self.max_day
+        )
+        self._refuse(status, payment=payment)
+        return True
+
+    def _refuse(self, status: DayStatus, *, payment: bool) -> None:
         if status.state is DayState.CLOSED:
             raise PeriodClosed(status.business_date)
         if payment and status.state is DayState.EXPIRED and status.started_at is not None:
