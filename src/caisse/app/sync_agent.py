@@ -17,9 +17,9 @@ It follows sync.md §6.7 and docs/sync-protocol.md:
 - **Start-up handshake** before each session: server ahead of the local head → the till was
   restored or cloned: stop selling, ask for re-enrolment; server behind with a matching hash
   → the server was restored: rewind and push again; a hash mismatch → fork: stop.
-- **Pull**: catalogue, store prices, users and rights (the signed snapshot is kept), stock
-  levels; each page is applied with its cursor in one transaction; ``409 reset`` drops the
-  scope and pulls it from 0.
+- **Pull**: catalogue, store prices, store promotions, users and rights (the signed snapshot
+  is kept), stock levels; each page is applied with its cursor in one transaction;
+  ``409 reset`` drops the scope and pulls it from 0.
 """
 
 from __future__ import annotations
@@ -660,7 +660,13 @@ class SyncAgent:
 
     # ------------------------------------------------------------------ pull
     def scopes(self, store_id: str) -> list[str]:
-        return ["catalog", f"prices:{store_id}", f"users:{store_id}", f"stock:{store_id}"]
+        return [
+            "catalog",
+            f"prices:{store_id}",
+            f"promotions:{store_id}",
+            f"users:{store_id}",
+            f"stock:{store_id}",
+        ]
 
     def _pull(self, client: SyncClient, store_id: str, report: SyncReport) -> None:
         with self._uow() as w:

@@ -366,6 +366,42 @@ class ReceiptEmailQueue(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class PromotionRecord:
+    """A promotion as the central server last sent it (`promotions:{store}` scope).
+
+    `valid_from` is inclusive and `valid_until` exclusive, both aware UTC datetimes to the
+    second; None leaves that side open. `data` is the whole payload, for the promotion engine.
+    """
+
+    promo_id: str
+    version: int
+    label: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    data: Mapping[str, Any]
+
+    def active_at(self, moment: datetime) -> bool:
+        """Whether `moment` (aware) falls in [valid_from, valid_until)."""
+        if self.valid_from is not None and moment < self.valid_from:
+            return False
+        return self.valid_until is None or moment < self.valid_until
+
+
+class PromotionStore(Protocol):
+    """The promotions pulled from the central server (only the sync agent writes them)."""
+
+    def get(self, promo_id: str) -> PromotionRecord | None: ...
+
+    def list_all(self) -> list[PromotionRecord]:
+        """Every promotion kept, by id."""
+        ...
+
+    def active_at(self, moment: datetime) -> list[PromotionRecord]:
+        """The promotions whose validity contains `moment` (aware), by id."""
+        ...
+
+
 class PurgeStore(Protocol):
     """Removes purged journal rows and their projections (`caisse.services.purge`)."""
 
@@ -415,6 +451,9 @@ class UnitOfWork(Protocol):
 
     @property
     def purge(self) -> PurgeStore: ...
+
+    @property
+    def promotions(self) -> PromotionStore: ...
 
     def __enter__(self) -> Self: ...
 

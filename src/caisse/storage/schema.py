@@ -239,6 +239,24 @@ class ServerStockRow(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class PromotionRow(Base):
+    """A promotion of the server's `promotions:{store}` scope, as last pulled (migration 0008).
+
+    `valid_from` (inclusive) and `valid_until` (exclusive) are UTC instants written
+    `YYYY-MM-DDTHH:MM:SSZ`, so that text order is time order; None leaves that side open.
+    `data` is the item's whole payload (JSON) for the promotion engine to come.
+    """
+
+    __tablename__ = "promotions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    valid_until: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    data: Mapped[str] = mapped_column(Text)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class AppStateRow(Base):
     """Small named values of the running till (training mode, last version seen, clean stop)."""
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from caisse.storage.promotions import SqlPromotionStore
+
 _STATE_COLS = (
     "acked_gseq, acked_hash, device_id, store_id, server_url, server_jwk, status, last_contact, "
     "last_error"
@@ -205,6 +207,9 @@ class SqlSyncStore:
             self._conn.execute("UPDATE operators SET active = 0")
         elif kind == "stock":
             self._conn.execute("DELETE FROM server_stock")
+        elif kind == "promotions":
+            # note: deleted, not deactivated: nothing refers to a promotion row yet
+            SqlPromotionStore(self._conn).clear()
         self._conn.execute("DELETE FROM sync_cursors WHERE scope = ?", (scope,))
 
     # ------------------------------------------------------------------ bulk catalogue loads
@@ -256,7 +261,9 @@ class SqlSyncStore:
             return self._apply_users(items)
         if kind == "stock":
             return self._apply_stock(items)
-        return 0  # promotions: the till has no promotion engine yet; the cursor still moves
+        if kind == "promotions":
+            return self._apply_promotions(items)
+        return 0
 
     def _apply_catalog(self, items: Sequence[PulledItem]) -> int:
         gone = [(i.id,) for i in items if i.deleted or not i.data]
@@ -324,6 +331,18 @@ class SqlSyncStore:
                     pin_hash if pin_hash else None,
                 ),
             )
+            n += 1
+        return n
+
+    def _apply_promotions(self, items: Iterable[PulledItem]) -> int:
+        """Tombstones delete; a newer version replaces the row (`SqlPromotionStore.put`)."""
+        store = SqlPromotionStore(self._conn)
+        n = 0
+        for item in items:
+            if item.deleted or item.data is None:
+                store.delete(item.id)
+            else:
+                store.put(item.id, item.version, item.data)
             n += 1
         return n
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from caisse.services.ports import TillIdentity
 from caisse.storage.open_tickets import SqlOpenTicketStore, SqlReceiptEmailQueue
+from caisse.storage.promotions import SqlPromotionStore
 from caisse.storage.purge_store import SqlPurgeStore
 from caisse.storage.repositories import (
     SqlAppState,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self._open_tickets = SqlOpenTicketStore(conn)
         self._receipt_emails = SqlReceiptEmailQueue(conn)
         self._sync = SqlSyncStore(conn)
+        self._promotions = SqlPromotionStore(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -121,6 +123,11 @@ class SqlUnitOfWork:
     def purge(self) -> SqlPurgeStore:
         """Deletion of purged records (the purge use case only)."""
         return SqlPurgeStore(self._conn)
+
+    @property
+    def promotions(self) -> SqlPromotionStore:
+        """The promotions pulled from the central server (written by the sync agent)."""
+        return self._promotions
 
     @property
     def sync(self) -> SqlSyncStore:
