@@ -82,12 +82,13 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from caisse_verif.canonical import parse_canonical
+from caisse_verif.canonical import parse_canonical, parse_checked_canonical
 from caisse_verif.errors import CanonicalError, CoreGrammarError, KeyFormatError
 from caisse_verif.record import (
     Core,
@@ -123,6 +124,35 @@ class SignatureSubmitter(Protocol):
 
     def submit(self, pairs: Sequence[tuple[str, str]], /) -> PendingSignatures:
         """Start checking a batch."""
+        ...
+
+
+RecordOutcome = tuple[bool, str | None]
+"""A record's signature validity, and the result of checking its body is canonical.
+
+The second item is None when the body was not checked (the verifier then checks it), ``""``
+when it is canonical, and otherwise why it is not (`caisse_verif.canonical.canonical_problem`).
+"""
+
+
+class PendingRecordChecks(Protocol):
+    """Record checks still being computed (``result()`` waits for them)."""
+
+    def result(self) -> list[RecordOutcome]:
+        """Wait for and return one outcome per record, in order."""
+        ...
+
+
+@runtime_checkable
+class RecordChecker(Protocol):
+    """A checker that takes whole records, so that worker processes share more of the work.
+
+    `submit_records` starts checking ``(core, sig, body)`` triples (see `RecordOutcome`);
+    `verify_records` uses it when present, instead of signature batches.
+    """
+
+    def submit_records(self, records: Sequence[tuple[str, str, bytes]], /) -> PendingRecordChecks:
+        """Start checking a batch of records."""
         ...
 
 
@@ -173,6 +203,7 @@ CHECKS: dict[str, tuple[str, str]] = {
 
 _TICKET_KINDS = frozenset("TXF")
 _MAX_BATCHES_IN_FLIGHT = 2
+_RECORD_BATCH = 1000
 _GT_KINDS = frozenset("TF")
 _OPS = {"SALE": 1, "REFUND": 2, "CANCEL": 3}
 _OP_NAMES = {v: k for k, v in _OPS.items()}
@@ -285,8 +316,17 @@ def verify_records(
         gt_known=expect_genesis,
         observer=body_observer,
     )
-    for record in records:
+    stream = iter(records)
+    checker: object = verifier.check_signatures
+    # note: records are fed one by one until a checker that takes whole records is known (it
+    # may come from the genesis record), then in batches to it
+    while not isinstance(checker, RecordChecker):
+        record: StoredRecord | None = next(stream, None)
+        if record is None:
+            return verifier.finish()
         verifier.feed(record)
+        checker = verifier.check_signatures
+    verifier.feed_batches(stream, checker)
     return verifier.finish()
 
 
@@ -712,6 +752,27 @@ class _Verifier:
         if len(self.pending) >= self.batch_size:
             self.flush()
 
+    def feed_batches(self, records: Iterator[StoredRecord], checker: RecordChecker) -> None:
+        """Feed `records`, handing each batch to `checker` a few batches ahead of the checks."""
+        size = max(1, min(self.batch_size, _RECORD_BATCH))
+        in_flight: deque[tuple[list[StoredRecord], PendingRecordChecks]] = deque()
+        batch: list[StoredRecord] = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) >= size:
+                in_flight.append((batch, checker.submit_records([_triple(r) for r in batch])))
+                batch = []
+                if len(in_flight) > _MAX_BATCHES_IN_FLIGHT:
+                    self._feed_checked(*in_flight.popleft())
+        if batch:
+            in_flight.append((batch, checker.submit_records([_triple(r) for r in batch])))
+        while in_flight:
+            self._feed_checked(*in_flight.popleft())
+
+    def _feed_checked(self, batch: list[StoredRecord], pending: PendingRecordChecks) -> None:
+        for rec, outcome in zip(batch, pending.result(), strict=True):
+            self.feed(rec, outcome)
+
     def check_anchor(self, gseq: int | None, thash: str) -> None:
         anchor = self.anchor
         if anchor is None or gseq != anchor.gseq:
@@ -731,7 +792,8 @@ class _Verifier:
 
     # ------------------------------------------------------------------------- one record
 
-    def feed(self, rec: StoredRecord) -> None:
+    def feed(self, rec: StoredRecord, outcome: RecordOutcome | None = None) -> None:
+        """Check one record; `outcome` is what a `RecordChecker` already checked of it."""
         self.records += 1
         # note: rows come from files an attacker may have edited: never trust the types
         raw_core: object = rec.core
@@ -743,7 +805,7 @@ class _Verifier:
         try:
             core = parse_core(core_text)
         except CoreGrammarError as exc:
-            self._unparsed(rec, core_text, sig, thash, str(exc))
+            self._unparsed(rec, core_text, sig, thash, str(exc), outcome)
             return
         g = core.gseq
         first = self.records == 1
@@ -763,10 +825,11 @@ class _Verifier:
                 core.till,
             )
 
-        body = self._body(rec.body, core)
+        body = self._body(rec.body, core, None if outcome is None else outcome[1])
         if first and core.kind == "J" and isinstance(body, dict) and body.get("code") == 30:
             self._genesis(core, body)
-        self.queue_signature(g, core_text, sig)
+        if outcome is None:
+            self.queue_signature(g, core_text, sig)
         self._chain(core, first)
         self.check_anchor(g, thash)
 
@@ -789,8 +852,19 @@ class _Verifier:
         self.last_ts = core.ts
         self.max_gseq = max(self.max_gseq, g)
         self.head_gseq, self.head_hash = g, thash
+        if outcome is not None and not outcome[0]:
+            # note: after the record's other findings, as when a batch's results come later
+            self.signature_results([g], [False])
 
-    def _unparsed(self, rec: StoredRecord, core_text: str, sig: str, thash: str, why: str) -> None:
+    def _unparsed(
+        self,
+        rec: StoredRecord,
+        core_text: str,
+        sig: str,
+        thash: str,
+        why: str,
+        outcome: RecordOutcome | None,
+    ) -> None:
         gseq = rec.gseq_column if rec.gseq_column is not None else _guess_gseq(core_text)
         self.add(
             gseq,
@@ -800,7 +874,8 @@ class _Verifier:
             "FR1,<till>,<gseq>,<kind>,<kseq>,<ts>,<vat>,<total>,<ref>,<body_hash>,<prev>",
             core_text,
         )
-        self.queue_signature(gseq, core_text, sig)
+        if outcome is None:
+            self.queue_signature(gseq, core_text, sig)
         # note: keep the chain moving so that one bad core gives one anomaly, not a cascade
         if gseq is None:
             gseq = (self.last_gseq or 0) + 1
@@ -809,6 +884,8 @@ class _Verifier:
         self.last_gseq = gseq
         self.max_gseq = max(self.max_gseq, gseq)
         self.head_gseq, self.head_hash = gseq, thash
+        if outcome is not None and not outcome[0]:
+            self.signature_results([gseq], [False])
 
     def _row_columns(self, rec: StoredRecord, core: Core, thash: str) -> None:
         g = core.gseq
@@ -840,7 +917,8 @@ class _Verifier:
                 found,
             )
 
-    def _body(self, data: object, core: Core) -> Any:
+    def _body(self, data: object, core: Core, problem: str | None) -> Any:
+        """The body, checked; `problem` is what a `RecordChecker` found (None: not checked)."""
         g = core.gseq
         raw = data if isinstance(data, bytes) else b""
         found_hash = b64u(hashlib.sha256(raw).digest())
@@ -853,14 +931,20 @@ class _Verifier:
                 core.body_hash,
                 found_hash,
             )
-        try:
-            body = parse_canonical(raw)
-        except CanonicalError as exc:
+        body: Any = None
+        if problem is None:
+            try:
+                body = parse_canonical(raw)
+            except CanonicalError as exc:
+                problem = str(exc) or type(exc).__name__
+        elif not problem:
+            body = parse_checked_canonical(raw)
+        if problem:
             self.add(
                 g,
                 "body.canonical",
-                f"Le corps n'est pas du JSON canonique (RFC 8785, entiers, NFC) : {exc}.",
-                f"The body is not canonical JSON (RFC 8785, integers, NFC): {exc}.",
+                f"Le corps n'est pas du JSON canonique (RFC 8785, entiers, NFC) : {problem}.",
+                f"The body is not canonical JSON (RFC 8785, integers, NFC): {problem}.",
             )
             try:
                 body = json.loads(raw)
@@ -1769,6 +1853,18 @@ _KIND_CHECKS: dict[str, _KindCheck] = {
     "B": _Verifier.check_nothing_yet,
     "A": _Verifier.check_nothing_yet,
 }
+
+
+def _triple(rec: StoredRecord) -> tuple[str, str, bytes]:
+    # note: the same texts `feed` checks (rows come from files: never trust the types)
+    core: object = rec.core
+    sig: object = rec.sig
+    body: object = rec.body
+    return (
+        core if isinstance(core, str) else "",
+        sig if isinstance(sig, str) else "",
+        body if isinstance(body, bytes) else b"",
+    )
 
 
 def _is_number_of(number: object, till: str, kind: str, kseq: int) -> bool:

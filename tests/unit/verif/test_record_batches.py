@@ -1,0 +1,144 @@
+"""Whole-record batches (`RecordChecker`): the same findings as checking every body in the verifier.
+
+`ParallelSignatureChecker.submit_records` checks the signatures and, for a share of the bodies,
+whether they are canonical; the verifier then only decodes those bodies. Whatever the share, and
+whether the work runs in the calling process or in worker processes, the report must be the one
+the signature-batch path gives (every finding, with its gseq, sentences and values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caisse_verif import es256
+from caisse_verif.canonical import canonical_problem, parse_canonical, parse_checked_canonical
+from caisse_verif.checks import RecordChecker, Report, SignatureSubmitter
+from caisse_verif.errors import CanonicalError
+from caisse_verif.record import StoredRecord
+from tests.unit.verif.builder import JournalBuilder, Line, standard_journal, with_body
+from tests.unit.verif.test_tampering_property import KEY, build, operations, tamper
+
+KINDS = [
+    "flip_body_byte",
+    "flip_core_char",
+    "flip_sig_char",
+    "delete",
+    "swap",
+    "duplicate",
+    "resign_other_key",
+    "resign_same_key",
+    "edit_total_resign",
+]
+
+
+def findings(report: Report) -> list[tuple[Any, ...]]:
+    return [(a.gseq, a.check, a.fr, a.en, a.expected, a.found) for a in report.anomalies]
+
+
+def by_signature_batches(j: JournalBuilder, records: Sequence[StoredRecord]) -> Report:
+    """The reference: a plain batch callable, so that the verifier checks every body itself."""
+    inner = es256.make_batch_checker(j.jwk, workers=0)
+
+    def checker(pairs: Sequence[tuple[str, str]]) -> list[bool]:
+        return inner(pairs)
+
+    assert not isinstance(checker, RecordChecker)
+    return j.verify(records, check_signatures=checker, anchor=j.anchor())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":1,"b":[true,null,"\\u0001"]}',
+        b'{"b":1,"a":2}',
+        b'{"a": 1}',
+        b'{"a":1.5}',
+        b'{"a":-0}',
+        b'{"a":"\\u00e9"}',
+        b'{"a":1,"a":1}',
+        b"\xff",
+        b"[1,2]",
+        b"",
+    ],
+)
+def test_canonical_problem_is_the_check_of_parse_canonical(body: bytes) -> None:
+    message = ""
+    value: Any = None
+    try:
+        value = parse_canonical(body)
+    except CanonicalError as exc:
+        message = str(exc)
+    assert canonical_problem(body) == message
+    if not message:
+        assert parse_checked_canonical(body) == value
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ops=operations,
+    kind=st.sampled_from(KINDS),
+    index=st.integers(0, 100),
+    share=st.sampled_from([0.0, 0.4, 1.0]),
+    data=st.data(),
+)
+def test_record_batches_find_what_signature_batches_find(
+    ops: list[tuple[str, list[Line]]], kind: str, index: int, share: float, data: Any
+) -> None:
+    j = build(ops)
+    records = tamper(j, kind, index, data)
+    expected = by_signature_batches(j, records)
+    with es256.make_batch_checker(j.jwk, workers=0, canonical_share=share) as checker:
+        assert isinstance(checker, RecordChecker)
+        report = j.verify(records, check_signatures=checker, anchor=j.anchor())
+    assert findings(report) == findings(expected)
+    assert (report.records, report.head_gseq, report.head_token_hash, report.gt) == (
+        expected.records,
+        expected.head_gseq,
+        expected.head_token_hash,
+        expected.gt,
+    )
+
+
+def test_a_body_the_checker_finds_not_canonical_is_reported_as_by_the_verifier() -> None:
+    j = standard_journal(KEY)
+    records = list(j.records)
+    spaced = records[2].body.replace(b",", b", ", 1)
+    records[2] = with_body(records[2], spaced, None)
+    with es256.make_batch_checker(j.jwk, workers=0, canonical_share=1.0) as checker:
+        report = j.verify(records, check_signatures=checker, anchor=j.anchor())
+    assert [(a.gseq, a.check) for a in report.anomalies] == [
+        (3, "body.hash"),
+        (3, "body.canonical"),
+    ]
+    assert findings(report) == findings(by_signature_batches(j, records))
+
+
+@pytest.mark.integration
+def test_worker_processes_report_a_bad_signature_with_its_gseq() -> None:
+    journal = standard_journal(KEY)
+    for _ in range(40):
+        journal.sale(Line("Baguette", 1000, 105, 550))
+    records = list(journal.records)
+    records[20] = replace(records[20], sig=records[19].sig)
+    spaced = records[30].body.replace(b",", b", ", 1)
+    records[30] = with_body(records[30], spaced, None)
+    for share in (None, 0.0, 1.0):
+        with es256.ParallelSignatureChecker(
+            [journal.jwk], workers=2, parallel_threshold=4, canonical_share=share
+        ) as check:
+            assert isinstance(check, SignatureSubmitter)
+            assert isinstance(check, RecordChecker)
+            report = journal.verify(records, check_signatures=check, signature_batch_size=5)
+            assert 0.0 <= check.canonical_share <= 1.0
+        assert [(a.check, a.gseq) for a in report.anomalies] == [
+            ("sig.invalid", 21),
+            ("chain.prev", 22),
+            ("body.hash", 31),
+            ("body.canonical", 31),
+        ], share
