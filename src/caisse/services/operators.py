@@ -57,6 +57,7 @@ class Right(StrEnum):
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"
     CLOSE = "close"
+    MANAGE_STOCK = "manage_stock"
 
 
 RIGHT_LABELS: dict[Right, tuple[str, str]] = {
@@ -71,6 +72,10 @@ RIGHT_LABELS: dict[Right, tuple[str, str]] = {
     Right.MANAGE_USERS: ("la gestion des opérateurs", "managing operators"),
     Right.AUDIT: ("l'export pour contrôle", "the audit export"),
     Right.CLOSE: ("la clôture (Z, mensuelle, annuelle)", "a closure (Z, monthly, yearly)"),
+    Right.MANAGE_STOCK: (
+        "la saisie de stock (ajustement, réception, inventaire)",
+        "entering stock (adjustment, receipt, count)",
+    ),
 }
 
 _CASHIER = {Right.SELL, Right.REPRINT}
@@ -83,6 +88,7 @@ _MANAGER = _CASHIER | {
     Right.TRAINING,
     Right.AUDIT,
     Right.CLOSE,
+    Right.MANAGE_STOCK,
 }
 ROLE_RIGHTS: dict[Role, frozenset[Right]] = {
     Role.CASHIER: frozenset(_CASHIER),

@@ -402,6 +402,80 @@ class PromotionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OpsEventRecord:
+    """A non-fiscal operational event of the second sync stream (sync.md §6.1).
+
+    `kind` is one of ``stock.adjust``, ``stock.receipt``, ``stock.count``,
+    ``customer.upsert``; `created_at` the till's time (ISO UTC), sent as the event's `at`;
+    `payload` the event's data as sent. `sku`/`qty_milli` are its effect on the till's own
+    stock (None for a customer).
+    """
+
+    event_id: str
+    kind: str
+    created_at: str
+    payload: Mapping[str, Any]
+    sku: str | None = None
+    qty_milli: int | None = None
+
+
+class OpsOutbox(Protocol):
+    """The events waiting to be pushed; written in the transaction of their change."""
+
+    def add(self, event: OpsEventRecord) -> None:
+        """Queue `event` after every event already queued."""
+        ...
+
+    def pending(self, limit: int) -> list[OpsEventRecord]:
+        """Up to `limit` events not yet acknowledged, oldest first."""
+        ...
+
+    def mark_sent(self, event_ids: Sequence[str], sent_at: str) -> None:
+        """The server acknowledged these events (stored or already known)."""
+        ...
+
+    def pending_count(self) -> int: ...
+
+
+class StockView(Protocol):
+    """The stock level the till shows for an article."""
+
+    def shown(self, sku: str) -> int:
+        """The level shown for `sku`, in thousandths.
+
+        The server's last level plus the till's own movements it has not acknowledged; the
+        till's own ledger when the server never sent a level (a till that does not sync).
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """A customer file kept at the till (personal data: never in the signed journal)."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    notes: str
+    marketing_optin: bool
+    created_at: str
+    updated_at: str
+
+
+class CustomerStore(Protocol):
+    def get(self, customer_id: str) -> CustomerRecord | None: ...
+
+    def put(self, customer: CustomerRecord) -> None:
+        """Insert or replace the customer with this id."""
+        ...
+
+    def list(self, limit: int) -> list[CustomerRecord]:
+        """Customers by name, then id."""
+        ...
+
+
 class PurgeStore(Protocol):
     """Removes purged journal rows and their projections (`caisse.services.purge`)."""
 
@@ -454,6 +528,15 @@ class UnitOfWork(Protocol):
 
     @property
     def promotions(self) -> PromotionStore: ...
+
+    @property
+    def ops(self) -> OpsOutbox: ...
+
+    @property
+    def stock_view(self) -> StockView: ...
+
+    @property
+    def customers(self) -> CustomerStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -257,6 +257,49 @@ class PromotionRow(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class OpsOutboxRow(Base):
+    """A non-fiscal operational event waiting for (or past) its push (migration 0009).
+
+    Stock entered by hand, goods receipts, inventory counts and customer records travel in
+    the second stream of sync.md §6.1, idempotent by `event_id` (a UUIDv7): the agent pushes
+    the rows whose `sent_at` is None in `seq` order and stamps them only once the server has
+    acknowledged them. `sku` and `qty_milli` are the event's effect on the till's own stock
+    (None for a customer), so that the level shown can add what the server has not seen yet.
+    """
+
+    __tablename__ = "ops_outbox"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    qty_milli: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # note: partial, so that the pending events are found without walking the sent ones.
+    __table_args__ = (Index("ix_ops_outbox_pending", "seq", sqlite_where=text("sent_at IS NULL")),)
+
+
+class CustomerRow(Base):
+    """A customer file created or edited at the till (migration 0009).
+
+    Personal data: kept out of the signed journal so that they can be erased on request
+    (GDPR); every change also goes to the server as a `customer.upsert` event.
+    `marketing_optin` records the customer's consent to be contacted (0 or 1).
+    """
+
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    marketing_optin: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (Index("ix_customers_name", "name"),)
+
+
 class AppStateRow(Base):
     """Small named values of the running till (training mode, last version seen, clean stop)."""
 

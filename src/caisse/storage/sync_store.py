@@ -377,4 +377,10 @@ class SqlSyncStore:
             "SELECT COALESCE(SUM(qty_milli), 0) FROM stock_movements WHERE sku = ? AND gseq > ?",
             (sku, acked),
         ).fetchone()
-        return int(row[0]) + int(pending[0] if pending else 0)
+        # note: stock entered by hand and counts are not journal records: theirs are the
+        # events of the second stream the server has not acknowledged yet (migration 0009).
+        by_hand = self._conn.execute(
+            "SELECT COALESCE(SUM(qty_milli), 0) FROM ops_outbox WHERE sku = ? AND sent_at IS NULL",
+            (sku,),
+        ).fetchone()
+        return int(row[0]) + int(pending[0] if pending else 0) + int(by_hand[0] if by_hand else 0)

@@ -9,7 +9,9 @@ from typing import Any, Self
 from sqlalchemy import Engine
 
 from caisse.services.ports import TillIdentity
+from caisse.storage.customers import SqlCustomerStore
 from caisse.storage.open_tickets import SqlOpenTicketStore, SqlReceiptEmailQueue
+from caisse.storage.ops_outbox import SqlOpsOutbox, SqlStockView
 from caisse.storage.promotions import SqlPromotionStore
 from caisse.storage.purge_store import SqlPurgeStore
 from caisse.storage.repositories import (
@@ -55,6 +57,9 @@ class SqlUnitOfWork:
         self._receipt_emails = SqlReceiptEmailQueue(conn)
         self._sync = SqlSyncStore(conn)
         self._promotions = SqlPromotionStore(conn)
+        self._ops = SqlOpsOutbox(conn)
+        self._stock_view = SqlStockView(conn)
+        self._customers = SqlCustomerStore(conn)
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -128,6 +133,20 @@ class SqlUnitOfWork:
     def promotions(self) -> SqlPromotionStore:
         """The promotions pulled from the central server (written by the sync agent)."""
         return self._promotions
+
+    @property
+    def ops(self) -> SqlOpsOutbox:
+        """The outbox of non-fiscal events (stock by hand, counts, customers)."""
+        return self._ops
+
+    @property
+    def stock_view(self) -> SqlStockView:
+        """The stock level the till shows (server level + unacknowledged movements)."""
+        return self._stock_view
+
+    @property
+    def customers(self) -> SqlCustomerStore:
+        return self._customers
 
     @property
     def sync(self) -> SqlSyncStore:
