@@ -280,7 +280,10 @@ class ParallelSignatureChecker:
         self._threshold = max(1, parallel_threshold)
         self._pool: Executor | None = None
         self._adaptive = canonical_share is None and self._workers > 0
-        self._share = 0.5 if canonical_share is None else min(1.0, max(0.0, canonical_share))
+        if canonical_share is None:
+            self._share = 0.5 if self._workers else 0.0
+        else:
+            self._share = min(1.0, max(0.0, canonical_share))
 
     @property
     def canonical_share(self) -> float:

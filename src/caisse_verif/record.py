@@ -24,6 +24,7 @@ standard library: the till's pure domain imports it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import itertools
 import re
@@ -302,13 +303,9 @@ def parse_core(text: str) -> Core:
     match = _CORE.fullmatch(text)
     if match is not None:
         till, gseq, kind, kseq, ts, vat, total, ref, bhash, prev = match.groups()
-        _check_ts_date(ts)
-        vat_items = (
-            ()
-            if vat == "-"
-            else tuple((int(r), int(t)) for r, _, t in (i.partition(":") for i in vat.split("|")))
-        )
-        if any(a[0] >= b[0] for a, b in itertools.pairwise(vat_items)):
+        _check_ts_date_cached(ts)
+        vat_items, ascending, vat_safe = _vat_items(vat)
+        if not ascending:
             raise CoreGrammarError(f"vat rates are not strictly ascending in {vat!r}")
         core = Core(
             VERSION,
@@ -325,13 +322,31 @@ def parse_core(text: str) -> Core:
         )
         # note: the regex bounds integers to 16 digits; the safe range is narrower. The vat
         # amounts count too: an unsafe one goes to the field path, which names it.
-        if max(
-            core.gseq, core.kseq, abs(core.total_cents), core.ref or 0
-        ) <= MAX_SAFE_INTEGER and all(
-            r <= MAX_SAFE_INTEGER and abs(t) <= MAX_SAFE_INTEGER for r, t in vat_items
+        if vat_safe and max(core.gseq, core.kseq, abs(core.total_cents), core.ref or 0) <= (
+            MAX_SAFE_INTEGER
         ):
             return core
     return _parse_core_fields(text)
+
+
+# note: consecutive records share their second and, often, their VAT token: the verifier parses
+# a core per record, and these two were a third of it. Both are pure functions of the token.
+@functools.lru_cache(maxsize=4096)
+def _check_ts_date_cached(text: str) -> None:
+    _check_ts_date(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _vat_items(vat: str) -> tuple[tuple[tuple[int, int], ...], bool, bool]:
+    """The items of a vat token that matched `_CORE`, whether rates ascend, whether all is safe."""
+    items = (
+        ()
+        if vat == "-"
+        else tuple((int(r), int(t)) for r, _, t in (i.partition(":") for i in vat.split("|")))
+    )
+    ascending = not any(a[0] >= b[0] for a, b in itertools.pairwise(items))
+    safe = all(r <= MAX_SAFE_INTEGER and abs(t) <= MAX_SAFE_INTEGER for r, t in items)
+    return items, ascending, safe
 
 
 def _parse_core_fields(text: str) -> Core:
