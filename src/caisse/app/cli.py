@@ -28,6 +28,7 @@ from caisse.app.reports_cli import (
     register_report_commands,
 )
 from caisse.app.settings import Settings, default_data_dir, load_settings
+from caisse.app.stock_cli import register_stock_commands
 from caisse.app.sync_cli import register_sync_commands
 from caisse.domain.cash import CASH, CashCount, CashOp, parse_count_item, parse_whole
 from caisse.domain.errors import (
@@ -1259,6 +1260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickets", type=int, default=5000)
 
     register_sync_commands(sub, add, bsub)
+    register_stock_commands(sub, add)
     register_ui_bench(add, bsub)
     register_devices_bench(add, bsub)
 

@@ -17,6 +17,9 @@ It follows sync.md §6.7 and docs/sync-protocol.md:
 - **Start-up handshake** before each session: server ahead of the local head → the till was
   restored or cloned: stop selling, ask for re-enrolment; server behind with a matching hash
   → the server was restored: rewind and push again; a hash mismatch → fork: stop.
+- **Operational events** (the second stream: stock by hand, counts, customers) go after the
+  journal, in batches from the outbox; an event is stamped sent only on the server's answer,
+  and a retry after a lost answer is harmless (the server stores each `event_id` once).
 - **Pull**: catalogue, store prices, store promotions, users and rights (the signed snapshot
   is kept), stock levels; each page is applied with its cursor in one transaction;
   ``409 reset`` drops the scope and pulls it from 0.
@@ -59,7 +62,7 @@ from caisse.storage.uow import SqlUnitOfWorkFactory
 from sync import protocol
 from sync.client import SyncClient
 from sync.errors import ProtocolError, SyncUnavailable
-from sync.protocol import Ack, PullPage, SignedObject, WireRecord
+from sync.protocol import Ack, OpsEvent, PullPage, SignedObject, WireRecord
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,8 @@ KEY_FILENAME = "sync-device-key.pem"
 LOCK_FILENAME = "sync.lock"
 MAX_BATCH_BYTES = 900_000
 """Stay under the server's 1 MiB body limit (base64 bodies grow by a third)."""
+OPS_BATCH = 200
+"""Operational events per push: each is under 8 KiB of data, so 200 stay under 1 MiB."""
 
 
 class NotEnrolled(Refused):
@@ -198,6 +203,9 @@ class SyncReport:
     rewound_from: int | None = None
     pulled: dict[str, int] = field(default_factory=dict)
     flags: list[dict[str, Any]] = field(default_factory=list)
+    ops_accepted: int = 0
+    ops_duplicates: int = 0
+    ops_pending: int = 0
 
     @property
     def pending(self) -> int:
@@ -214,6 +222,11 @@ class SyncReport:
             "rewound_from": self.rewound_from,
             "pulled": self.pulled,
             "flags": self.flags,
+            "ops": {
+                "accepted": self.ops_accepted,
+                "duplicates": self.ops_duplicates,
+                "pending": self.ops_pending,
+            },
         }
 
 
@@ -242,6 +255,7 @@ class SyncAgent:
         timeout: seconds per request.
         interval_s: the timer between sessions when online.
         batch_size: records per push (halved on 413).
+        ops_batch: operational events per push (halved on 413).
         pull_limit: items per pulled page.
         backoff_base_s, backoff_cap_s: the retry delays after a failed session.
         rng: the jitter's random source (seeded in tests).
@@ -260,6 +274,7 @@ class SyncAgent:
         interval_s: float = 30.0,
         batch_size: int = protocol.MAX_BATCH_RECORDS,
         pull_limit: int = protocol.DEFAULT_PULL_LIMIT,
+        ops_batch: int = OPS_BATCH,
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 300.0,
         rng: random.Random | None = None,
@@ -273,6 +288,7 @@ class SyncAgent:
         self._timeout = timeout
         self.interval_s = interval_s
         self._batch_size = max(1, min(batch_size, protocol.MAX_BATCH_RECORDS))
+        self._ops_batch = max(1, min(ops_batch, protocol.MAX_OPS_EVENTS))
         self._pull_limit = pull_limit
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
@@ -453,6 +469,7 @@ class SyncAgent:
                 client, state = self._client_and_state()
                 self._handshake(client, report)
                 self._push(client, report)
+                self._push_ops(client, report)
                 if pull and state.store_id:
                     self._pull(client, state.store_id, report)
             except SyncUnavailable as exc:
@@ -465,6 +482,7 @@ class SyncAgent:
                 w.sync.set_contact(_utc_now_iso())
                 report.head_gseq = w.sync.head_gseq()
                 report.acked_gseq = w.sync.state().acked_gseq
+                report.ops_pending = w.ops.pending_count()
                 w.commit()
             self._head, self._acked = report.head_gseq, report.acked_gseq
             return report
@@ -619,6 +637,39 @@ class SyncAgent:
                 need_anchor = True
             if anchor is not None and anchor.payload.get("gseq") == ack.acked_gseq:
                 last_anchor = anchor
+
+    def _push_ops(self, client: SyncClient, report: SyncReport) -> None:
+        """Push the outbox of operational events, oldest first, in batches.
+
+        note: the events are stamped sent in a transaction of their own once the server has
+        answered; if the answer is lost they stay pending and go again, and the server,
+        keyed by `event_id`, counts them as duplicates.
+        """
+        batch_size = self._ops_batch
+        while True:
+            with self._uow() as w:
+                pending = w.ops.pending(batch_size)
+            if not pending:
+                return
+            events = [OpsEvent(e.event_id, e.kind, e.created_at, dict(e.payload)) for e in pending]
+            try:
+                ack = client.push_ops(events)
+            except ProtocolError as exc:
+                if exc.code == "too_large" and batch_size > 1:
+                    batch_size = max(1, len(events) // 2)
+                    continue
+                raise self._refusal(exc) from exc
+            if ack.accepted + ack.duplicates != len(events):
+                raise SyncUnavailable(
+                    "La réponse du serveur central ne correspond pas aux événements envoyés.",
+                    f"The server answered for {ack.accepted + ack.duplicates} operational "
+                    f"events, not {len(events)}.",
+                )
+            with self._uow() as w:
+                w.ops.mark_sent([e.event_id for e in events], _utc_now_iso())
+                w.commit()
+            report.ops_accepted += ack.accepted
+            report.ops_duplicates += ack.duplicates
 
     def _check_ack(self, ack: Ack, records: list[OutgoingRecord]) -> None:
         with self._uow() as w:

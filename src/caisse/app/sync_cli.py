@@ -129,6 +129,11 @@ def cmd_sync_now(args: argparse.Namespace, _out: object) -> int:
         f"({report.accepted} envoyé(s), {report.duplicates} déjà reçu(s)), "
         f"{report.pending} en attente.",
     ]
+    if report.ops_accepted or report.ops_duplicates or report.ops_pending:
+        lines.append(
+            f"Stock saisi et clients : {report.ops_accepted} envoyé(s), "
+            f"{report.ops_duplicates} déjà reçu(s), {report.ops_pending} en attente."
+        )
     pulled = ", ".join(f"{scope} {n}" for scope, n in report.pulled.items())
     if pulled:
         lines.append(f"Reçu du serveur : {pulled}.")
@@ -145,6 +150,7 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
             state = w.sync.state()
             head = w.sync.head_gseq()
             cursors = w.sync.cursors()
+            ops_pending = w.ops.pending_count()
     finally:
         till.close()
     reason = stop_reason(state.status)
@@ -161,6 +167,7 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
         "last_contact": state.last_contact,
         "last_error": state.last_error,
         "cursors": cursors,
+        "ops_pending": ops_pending,
     }
     if not state.enrolled:
         lines = [
@@ -172,6 +179,7 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
             f"Serveur : {state.server_url} (appareil {state.device_id}, magasin {state.store_id})",
             f"Reçu par le serveur jusqu'à gseq {state.acked_gseq} ; journal à gseq {head} ; "
             f"{data['pending']} en attente.",
+            f"Stock saisi et clients : {ops_pending} événement(s) en attente.",
             f"Dernier contact : {state.last_contact or 'jamais'}",
         ]
         if state.last_error:
