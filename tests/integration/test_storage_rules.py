@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from caisse.storage.engine import make_engine, upgrade_database
+from caisse.storage.engine import PAGE_SIZE, make_engine, upgrade_database
 from caisse.storage.schema import Base, include_in_schema_check
 from tests.integration.conftest import TillFixture
 
@@ -21,6 +21,25 @@ def test_pragmas_on_every_connection(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_a_new_database_has_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """The page size must be set before WAL mode creates the file, or it is silently lost."""
+    engine = make_engine(tmp_path / "new.sqlite")
+    upgrade_database(engine)
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "new.sqlite") as raw:
+        assert raw.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute("CREATE TABLE kept (x INTEGER)")
+    old.close()
+    engine = make_engine(tmp_path / "old.sqlite")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM kept").scalar() == 0
     engine.dispose()
 
 

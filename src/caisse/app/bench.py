@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,8 @@ def bench_sales(tickets: int, journal_sizes: list[int]) -> dict[str, Any]:
                 records = uow.journal.count()
         finally:
             till.close()
+        with closing(sqlite3.connect(data_dir / "caisse.sqlite")) as raw:
+            page_size = int(raw.execute("PRAGMA page_size").fetchone()[0])
     return {
         "bench": "sales",
         "tickets": tickets,
@@ -171,6 +174,7 @@ def bench_sales(tickets: int, journal_sizes: list[int]) -> dict[str, Any]:
         "by_journal_size": by_size,
         "p50_growth_largest_vs_smallest": round(last["p50_ms"] / first["p50_ms"] - 1, 3),
         "journal_records_at_end": records,
+        "page_size": page_size,
         "rss_mb_at_end": _rss_mb(),
         "targets": "p99 <= 3 ms; p50 <= 4 x baseline; p50 growth <= 10 %; rss <= 150 MB",
     }

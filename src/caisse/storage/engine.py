@@ -24,6 +24,10 @@ DB_FILENAME = "caisse.sqlite"
 BUSY_TIMEOUT_MS = 5000
 
 
+PAGE_SIZE = 1024
+"""The page size of a new till database (see `_on_connect`)."""
+
+
 def _repo_migrations_dir() -> Path:
     # src layout: <root>/src/caisse/storage/engine.py -> <root>/migrations
     return Path(__file__).resolve().parents[3] / "migrations"
@@ -36,6 +40,13 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # note: 1 KiB pages for a new database (a no-op on an existing one, whose page size is
+    # fixed). A sale's durable commit writes every page it touched to the WAL, about a dozen
+    # (the record, its index, the head, the sale, lines, payments, stock...), each holding a
+    # few rows at most: with 4 KiB pages that is ~55 KB to sync per sale, with 1 KiB ~16 KB,
+    # and `caisse bench sales` measured p50 0.38 ms instead of 0.44 ms. A record's body then
+    # lives on overflow pages, which `caisse bench verify` reads at the same speed.
+    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
