@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,36 @@ def test_a_lost_answer_and_a_retry_never_duplicate(
         assert stored == len(local)
     finally:
         t.close()
+
+
+def test_a_hand_entry_wakes_the_running_agent(server: ServerThread, tmp_path: Path) -> None:
+    """The agent's timer is an hour: only the entry's own wake-up can push it."""
+    t = attach(make_sync_till(tmp_path / "t1"), server, interval_s=3600.0)
+    try:
+        assert t.agent.start()
+        # the first session (at start) is over: the agent sleeps on its hour-long timer
+        _wait(lambda: t.agent.sessions >= 1 and not t.agent._session_lock.locked())
+        assert t.agent.failures == 0
+        sessions = t.agent.sessions
+        entry = StockService(t.till.context).receive(t.fixture.manager, "VIN", "4")
+        _wait(lambda: any(e == entry.event_id for e, _, _ in _server_events(server)))
+        assert t.agent.sessions > sessions
+        customer = CustomerService(t.till.context).add(t.fixture.cashier, "Léa Petit")
+        _wait(lambda: customer.id in _server_customers(server))
+    finally:
+        t.close()
+
+
+def _server_customers(srv: ServerThread) -> set[str]:
+    c = schema.customer
+    with srv.ctx.engine.connect() as conn:
+        return {str(i) for i in conn.execute(select(c.c.customer_id)).scalars()}
+
+
+def _wait(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
+    """Poll until `condition` holds; fail after `limit_s` (a bound, not a timing claim)."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the condition did not come true")
+        time.sleep(0.02)

@@ -329,6 +329,10 @@ class SyncAgent:
         self._head = max(self._head, gseq)
         self._wake.set()
 
+    def ops_queued(self) -> None:
+        """`JournalListener`: an operational event was committed; push it soon (no I/O)."""
+        self._wake.set()
+
     def sync_status(self) -> SyncStatus:
         """`SyncStatusSource`: what the status bar shows, from memory only."""
         if not self._enrolled:

@@ -135,6 +135,7 @@ class CustomerService:
             uow.customers.put(customer)
             self._queue(uow, now, session, customer, _fields(customer))
             uow.commit()
+        self._wake_sync()
         return customer
 
     def update(
@@ -179,6 +180,7 @@ class CustomerService:
             uow.customers.put(updated)
             self._queue(uow, now, session, updated, changed)
             uow.commit()
+        self._wake_sync()
         return updated
 
     def get(self, customer_id: str) -> CustomerRecord | None:
@@ -194,6 +196,10 @@ class CustomerService:
         require(session, Right.SELL)
         with self._till.uow() as uow:
             return uow.customers.list(max(1, min(limit, MAX_LIST)))
+
+    def _wake_sync(self) -> None:
+        if self._till.listener is not None:
+            self._till.listener.ops_queued()
 
     @staticmethod
     def _queue(

@@ -558,6 +558,10 @@ class JournalListener(Protocol):
 
     def journal_committed(self, gseq: int) -> None: ...
 
+    def ops_queued(self) -> None:
+        """A non-fiscal event (stock by hand, a count, a customer) was committed."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AnchorValue:

@@ -262,4 +262,6 @@ class StockService:
         event = ops_events.queue(uow, kind, now, payload, sku=product.sku, qty_milli=delta)
         level = uow.stock_view.shown(product.sku)
         uow.commit()
+        if self._till.listener is not None:
+            self._till.listener.ops_queued()
         return StockResult(event.event_id, kind, product.sku, delta, level, counted)
