@@ -137,7 +137,12 @@ def parse_canonical(data: bytes) -> Any:
         text.isascii() or (unicodedata.is_normalized("NFC", text) and not _has_astral(text))
     ):
         try:
-            again = _ENCODER.encode(obj).encode("utf-8")
+            text_again = _ENCODER.encode(obj)
+            if text_again == text:
+                # note: `text` is decoded UTF-8, so equal texts are equal bytes (and the
+                # encoding below, which is what fails on a lone surrogate, is not needed)
+                return obj
+            again = text_again.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise CanonicalError("lone surrogate in a string") from exc
         except RecursionError as exc:

@@ -317,17 +317,25 @@ def verify_records(
         observer=body_observer,
     )
     stream = iter(records)
-    checker: object = verifier.check_signatures
-    # note: records are fed one by one until a checker that takes whole records is known (it
-    # may come from the genesis record), then in batches to it
-    while not isinstance(checker, RecordChecker):
-        record: StoredRecord | None = next(stream, None)
-        if record is None:
-            return verifier.finish()
-        verifier.feed(record)
-        checker = verifier.check_signatures
-    verifier.feed_batches(stream, checker)
+    checker = _record_checker(verifier.check_signatures)
+    if checker is None:
+        # note: one by one until a checker that takes whole records is known (the genesis
+        # record may give it); a protocol isinstance is slow, so only when the checker changes
+        seen = verifier.check_signatures
+        for record in stream:
+            verifier.feed(record)
+            if verifier.check_signatures is not seen:
+                seen = verifier.check_signatures
+                checker = _record_checker(seen)
+                if checker is not None:
+                    break
+    if checker is not None:
+        verifier.feed_batches(stream, checker)
     return verifier.finish()
+
+
+def _record_checker(checker: object) -> RecordChecker | None:
+    return checker if isinstance(checker, RecordChecker) else None
 
 
 # ---------------------------------------------------------------------------------- helpers
