@@ -474,11 +474,12 @@ def _parse_line(line: bytes) -> StoredRecord | None:
         j = end.find(b'","body":"', i + 9) if i > 0 else -1
         if j > 0 and end.endswith(b'"}'):
             core_b, sig_b, literal = end[9:i], end[i + 9 : j], end[j + 10 : -2]
-            quotes = literal.count(b'"')
             # note: the usual body has no escape but \" (canonical JSON inside a JSON
-            # string): then unescaping is one replace, with no decoding at all
+            # string): then every backslash is one of those, and unescaping is deleting the
+            # backslashes (a third of the cost of replacing the pairs), with no decoding at all
+            unescaped = literal.translate(None, b"\\")
             if (
-                literal.count(b"\\") == quotes == literal.count(b'\\"')
+                len(literal) - len(unescaped) == literal.count(b'"') == literal.count(b'\\"')
                 and b'"' not in core_b
                 and b"\\" not in core_b
                 and b'"' not in sig_b
@@ -486,9 +487,7 @@ def _parse_line(line: bytes) -> StoredRecord | None:
                 and core_b.isascii()
                 and sig_b.isascii()
             ):
-                return StoredRecord(
-                    core_b.decode("ascii"), sig_b.decode("ascii"), literal.replace(b'\\"', b'"')
-                )
+                return StoredRecord(core_b.decode("ascii"), sig_b.decode("ascii"), unescaped)
         text = line.decode("utf-8").rstrip("\r\n")
         i = text.find('","sig":"', 9)
         j = text.find('","body":"', i + 9) if i > 0 else -1

@@ -8,6 +8,7 @@ the signature-batch path gives (every finding, with its gseq, sentences and valu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caisse_verif import es256
+from caisse_verif.archive import _parse_line, _record_of
 from caisse_verif.canonical import canonical_problem, parse_canonical, parse_checked_canonical
 from caisse_verif.checks import RecordChecker, Report, SignatureSubmitter
 from caisse_verif.errors import CanonicalError
@@ -142,3 +144,31 @@ def test_worker_processes_report_a_bad_signature_with_its_gseq() -> None:
             ("body.hash", 31),
             ("body.canonical", 31),
         ], share
+
+
+# ------------------------------------------------------------- archive lines (journal.jsonl)
+
+texts = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40)
+pieces = st.lists(st.sampled_from(['"', "\\", '\\"', "\\\\", "\\n", "é", "a", "{", ":", ","]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(core=texts, sig=texts, body=texts, extra=pieces)
+def test_an_archive_line_reads_as_the_json_parser_reads_it(
+    core: str, sig: str, body: str, extra: list[str]
+) -> None:
+    """The sliced fast path of `_parse_line` gives what the JSON module gives, or falls back."""
+    for text in (body, body + "".join(extra)):
+        line = json.dumps(
+            {"core": core, "sig": sig, "body": text}, ensure_ascii=False, separators=(",", ":")
+        ).encode("utf-8")
+        assert _parse_line(line + b"\n") == _record_of(json.loads(line))
+    # a hand-made line whose body literal is not valid JSON string content is never misread
+    raw = b'{"core":"C","sig":"S","body":"' + "".join(extra).encode("utf-8") + b'"}\n'
+    try:
+        expected = _record_of(json.loads(raw))
+    except ValueError:
+        with pytest.raises(ValueError, match=r"."):
+            _parse_line(raw)
+    else:
+        assert _parse_line(raw) == expected
