@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -18,7 +17,18 @@ from typing import Any
 
 from caisse.app.bench_devices import register_devices_bench
 from caisse.app.bench_ui import register_ui_bench
-from caisse.app.bootstrap import KeyStoreGenerator, Till, configure_logging, open_till
+from caisse.app.bootstrap import KeyStoreGenerator, configure_logging, open_till
+from caisse.app.cli_session import (
+    PIN_ENV,
+    _device_options,
+    _device_settings,
+    _guard_writes,
+    _pin,
+    _settings,
+    _sign_in,
+    opened,
+    signed_in,
+)
 from caisse.app.purge_cli import register_archive_commands
 from caisse.app.reports_cli import (
     add_pdf_option,
@@ -27,7 +37,7 @@ from caisse.app.reports_cli import (
     pdf_lines,
     register_report_commands,
 )
-from caisse.app.settings import Settings, default_data_dir, load_settings
+from caisse.app.settings import default_data_dir
 from caisse.app.stock_cli import register_stock_commands
 from caisse.app.sync_cli import register_sync_commands
 from caisse.domain.cash import CASH, CashCount, CashOp, parse_count_item, parse_whole
@@ -39,16 +49,14 @@ from caisse.domain.errors import (
 from caisse.domain.money import format_eur
 from caisse.domain.sale import Payment, Tender
 from caisse.domain.vat import format_rate
-from caisse.services.activation import ActivationRequest, activate, record_fiscal_parameters
+from caisse.services.activation import ActivationRequest, activate
 from caisse.services.cash import CashResult
 from caisse.services.checkout import TicketResult
-from caisse.services.errors import NotInitialised, TillBlocked
-from caisse.services.jet import Jet
-from caisse.services.operators import OperatorSession, Right, Role, require
+from caisse.services.errors import NotInitialised
+from caisse.services.operators import Right, Role, require
 
 logger = logging.getLogger(__name__)
 
-PIN_ENV = "CAISSE_PIN"
 _DAY_STATES_FR = {
     "not_started": "pas encore commencée",
     "open": "ouverte",
@@ -83,37 +91,6 @@ class Output:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    data = Path(args.data) if args.data else default_data_dir()
-    return load_settings(data)
-
-
-def _device_options(args: argparse.Namespace) -> dict[str, str]:
-    """The device URLs given with --printer, --display, --scale, --scanner on this run."""
-    from caisse.app.devices import ROLES, device_options
-
-    return device_options({role: getattr(args, role, None) for role in ROLES})
-
-
-def _device_settings(args: argparse.Namespace) -> Settings:
-    """The settings, with the device options of the command line over the configuration."""
-    from caisse.app.devices import override_settings
-
-    return override_settings(_settings(args), _device_options(args))
-
-
-def _open(args: argparse.Namespace, *, must_exist: bool = True) -> Till:
-    from caisse.app.devices import printer_simulated
-
-    options = _device_options(args)
-    settings = _device_settings(args)
-    if must_exist and not settings.db_path.exists():
-        raise NotInitialised
-    # note: `sim:` prints only when asked for on the command line (`--printer sim:`); the
-    # configured default `sim:` stays silent, as before.
-    return open_till(settings, simulators=printer_simulated(options))
-
-
 def _ticket_output(args: argparse.Namespace, chosen: str | None) -> str:
     """What was asked, else paper with a printer given on the command line, else none."""
     if chosen is not None:
@@ -129,52 +106,6 @@ def _warn_not_printed(out: Output, result: TicketResult) -> None:
             f"({result.print_error.rstrip('.')}).",
             f"Warning: {result.number} is recorded but its ticket did not print "
             f"({result.print_error.rstrip('.')}).",
-        )
-
-
-def _require_initialised(till: Till) -> None:
-    with till.context.uow() as uow:
-        if uow.till.get() is None:
-            raise NotInitialised
-
-
-def _pin(args: argparse.Namespace, attr: str = "pin") -> str:
-    pin = getattr(args, attr, None) or os.environ.get(PIN_ENV)
-    if not pin:
-        raise InvalidInput(
-            f"Code PIN manquant : donnez --{attr.replace('_', '-')} ou la variable {PIN_ENV}.",
-            f"Missing PIN: give --{attr.replace('_', '-')} or the {PIN_ENV} variable.",
-        )
-    return str(pin)
-
-
-def _sign_in(till: Till, operator: str, pin: str) -> OperatorSession:
-    return till.operators.authenticate(operator, pin)
-
-
-def _guard_writes(till: Till) -> None:
-    """Check the recent records and the anchor before any write from the command line."""
-    _require_initialised(till)
-    record_fiscal_parameters(till.context)
-    anomalies = till.integrity.check_recent()
-    if anomalies:
-        first = anomalies[0]
-        till.context.anchor_frozen = True  # keep the evidence (see IntegrityService.start)
-        till.context.log_event(
-            Jet.INTEGRITY_DEFECT,
-            {
-                "count": len(anomalies),
-                "anomalies": [
-                    {"gseq": a.gseq, "check": a.check, "expected": a.expected, "found": a.found}
-                    for a in anomalies[:20]
-                ],
-            },
-            related_gseq=first.gseq,
-            clamp_clock=True,
-        )
-        raise TillBlocked(
-            f"défaut d'intégrité du journal ({first.check}, gseq {first.gseq}).",
-            f"journal integrity defect ({first.check}, gseq {first.gseq}).",
         )
 
 
@@ -253,24 +184,16 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        admin = _sign_in(till, args.operator, _pin(args, "operator_pin"))
+    with signed_in(args, check=None, pin_attr="operator_pin") as (till, admin):
         till.operators.add(admin, args.id, args.name, Role(args.role), args.pin)
-    finally:
-        till.close()
     out.result({"id": args.id, "role": args.role}, [f"Opérateur {args.id} ({args.role}) créé."])
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        admin = _sign_in(till, args.operator, _pin(args, "operator_pin"))
+    with signed_in(args, check=None, pin_attr="operator_pin") as (till, admin):
         require(admin, Right.MANAGE_USERS)
         users = till.operators.list()
-    finally:
-        till.close()
     out.result(
         {
             "operators": [
@@ -285,15 +208,11 @@ def cmd_user_list(args: argparse.Namespace, out: Output) -> int:
 def cmd_catalog_import(args: argparse.Namespace, out: Output) -> int:
     from caisse.app.catalog_csv import read_catalog_csv
 
-    till = _open(args)
-    try:
-        _require_initialised(till)
+    with opened(args, check="initialised") as till:
         products = read_catalog_csv(Path(args.file))
         with till.context.uow() as uow:
             count = uow.catalog.upsert_many(products)
             uow.commit()
-    finally:
-        till.close()
     out.result({"imported": count}, [f"{count} article(s) importé(s)."])
     return 0
 
@@ -301,10 +220,7 @@ def cmd_catalog_import(args: argparse.Namespace, out: Output) -> int:
 def cmd_sell(args: argparse.Namespace, out: Output) -> int:
     from caisse.domain.money import parse_quantity
 
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         sale = till.checkout.new_sale()
         for item in args.item:
             code, qty_text = parse_item(item)
@@ -314,8 +230,6 @@ def cmd_sell(args: argparse.Namespace, out: Output) -> int:
         for pay in args.pay:
             sale.add_payment(parse_pay(pay))
         result = till.checkout.finalise(session, sale, printed=_ticket_output(args, args.ticket))
-    finally:
-        till.close()
     out.result(result.as_json(), _ticket_lines(result))
     _warn_not_printed(out, result)
     return 0
@@ -339,10 +253,7 @@ def _parse_refund_line(text: str) -> tuple[int, int | None]:
 
 
 def cmd_refund(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         approver = None
         if args.approver:
             approver = _sign_in(till, args.approver, _pin(args, "approver_pin"))
@@ -358,21 +269,14 @@ def cmd_refund(args: argparse.Namespace, out: Output) -> int:
             reason=args.reason or "",
             printed=_ticket_output(args, args.ticket_output),
         )
-    finally:
-        till.close()
     out.result(result.as_json(), _ticket_lines(result))
     _warn_not_printed(out, result)
     return 0
 
 
 def cmd_reprint(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         result = till.checkout.reprint(session, args.ticket, reason=args.reason or "")
-    finally:
-        till.close()
     out.result(
         result.as_json(),
         [f"DUPLICATA de {args.ticket} : {result.number}  Seq {result.gseq}  Sig {result.extract}"],
@@ -450,29 +354,19 @@ def _cash_lines(result: CashResult) -> list[str]:
 
 def cmd_cash_open(args: argparse.Namespace, out: Output) -> int:
     count = _cash_count(args)
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         result = till.cash.open_session(session, count, note=args.note or "")
-    finally:
-        till.close()
     out.result(result.as_json(), _cash_lines(result))
     return 0
 
 
 def _cash_movement(args: argparse.Namespace, out: Output, op: CashOp) -> int:
     cents = parse_whole(args.amount, "Montant", "amount", limit=99_999_999_999)
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         approver = None
         if args.approver:
             approver = _sign_in(till, args.approver, _pin(args, "approver_pin"))
         result = till.cash.movement(session, op, cents, args.reason or "", approver)
-    finally:
-        till.close()
     out.result(result.as_json(), _cash_lines(result))
     return 0
 
@@ -489,13 +383,8 @@ def cmd_cash_out(args: argparse.Namespace, out: Output) -> int:
 def cmd_cash_count(args: argparse.Namespace, out: Output) -> int:
     count = _cash_count(args)
     others = _tender_counts(args.tender)
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         result = till.cash.count(session, count, others, args.justification)
-    finally:
-        till.close()
     out.result(result.as_json(), _cash_lines(result))
     return 0
 
@@ -532,12 +421,8 @@ def _totals_lines(report: dict[str, Any]) -> list[str]:
 
 
 def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        _require_initialised(till)
+    with opened(args, check="initialised") as till:
         report = emit_x(args, till, out.lang)
-    finally:
-        till.close()
     day = report["day"]
     lines = [
         f"Rapport X (sans clôture) — caisse {report['till']} — {report['generated_at']}",
@@ -554,9 +439,7 @@ def cmd_report_x(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_close(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
-    try:
-        _guard_writes(till)
+    with opened(args, check="writes") as till:
         if args.close_command == "pending":
             results = till.closures.ensure_closed_up_to(till.context.clock.now())
         else:
@@ -569,8 +452,6 @@ def cmd_close(args: argparse.Namespace, out: Output) -> int:
             results = close(session)
         bodies = [till.closures.closure_body(r.gseq) for r in results]
         emit_closures(args, till, [r.gseq for r in results], out.lang)
-    finally:
-        till.close()
     lines: list[str] = []
     for result, body in zip(results, bodies, strict=True):
         lines.append(
@@ -597,16 +478,12 @@ def cmd_archive_export(args: argparse.Namespace, out: Output) -> int:
     """Write the signed archive of a closed month or fiscal year (nf525.md §6.10)."""
     from caisse.services.archives import ArchiveService
 
-    till = _open(args)
-    try:
-        _guard_writes(till)
+    with opened(args, check="writes") as till:
         session = _sign_in(till, args.operator, _pin(args)) if args.operator else None
         if session is not None:
             require(session, Right.AUDIT)
         service = ArchiveService(till.context, fiscal_year_start=till.settings.fiscal_year_start)
         result = service.export(args.period, Path(args.out), session)
-    finally:
-        till.close()
     out.result(
         result.as_json(),
         [
@@ -628,11 +505,8 @@ def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
     from caisse.keys.keystore import FileKeyStore
     from caisse_verif.cli import main as verif_main
 
-    till = _open(args)
-    try:
-        _require_initialised(till)
-    finally:
-        till.close()
+    with opened(args, check="initialised"):
+        pass  # note: only to refuse an uninitialised till before running the verifier
     settings = _settings(args)
     info = FileKeyStore(settings.data_dir).info()
     with tempfile.TemporaryDirectory(prefix="caisse-verify-") as tmp:
@@ -647,31 +521,28 @@ def cmd_journal_verify(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_journal_export(args: argparse.Namespace, out: Output) -> int:
-    till = _open(args)
     count = 0
     target = Path(args.out)
-    try:
-        _require_initialised(till)
-        tmp = target.with_name(target.name + ".part")
-        with till.context.uow() as uow, tmp.open("w", encoding="utf-8") as fh:
-            for e in uow.journal.iter_from(args.from_gseq):
-                fh.write(
-                    json.dumps(
-                        {"core": e.core, "sig": e.sig, "body": e.body.decode("utf-8")},
-                        ensure_ascii=False,
-                        separators=(",", ":"),
+    with opened(args, check="initialised") as till:
+        try:
+            tmp = target.with_name(target.name + ".part")
+            with till.context.uow() as uow, tmp.open("w", encoding="utf-8") as fh:
+                for e in uow.journal.iter_from(args.from_gseq):
+                    fh.write(
+                        json.dumps(
+                            {"core": e.core, "sig": e.sig, "body": e.body.decode("utf-8")},
+                            ensure_ascii=False,
+                            separators=(",", ":"),
+                        )
+                        + "\n"
                     )
-                    + "\n"
-                )
-                count += 1
-        tmp.replace(target)
-    except OSError as exc:
-        raise InvalidInput(
-            f"Impossible d'écrire {target} : {exc.strerror}.",
-            f"Cannot write {target}: {exc.strerror}.",
-        ) from exc
-    finally:
-        till.close()
+                    count += 1
+            tmp.replace(target)
+        except OSError as exc:
+            raise InvalidInput(
+                f"Impossible d'écrire {target} : {exc.strerror}.",
+                f"Cannot write {target}: {exc.strerror}.",
+            ) from exc
     out.result({"records": count, "out": str(target)}, [f"{count} enregistrement(s) → {target}"])
     return 0
 

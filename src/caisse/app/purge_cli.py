@@ -11,17 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from caisse.app.cli_session import signed_in
+
 PIN_ENV = "CAISSE_PIN"
 
 
 def cmd_archive_purge(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.cli import _guard_writes, _open, _pin, _sign_in
-
     path = Path(args.archive)
-    till = _open(args)
-    try:
-        _guard_writes(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="writes") as (till, session):
         service = till.purge
         if args.dry_run:
             plan = service.check(path)
@@ -29,8 +26,6 @@ def cmd_archive_purge(args: argparse.Namespace, out: Any) -> int:
         else:
             result = service.purge(path, session)
             plan, data, jet = result.plan, result.as_json(), result.jet_gseq
-    finally:
-        till.close()
     lines = [
         f"Archive {plan.archive_id} vérifiée — gseq {plan.gseq_from} à {plan.gseq_to}",
         f"{'À purger' if jet is None else 'Purgés'} : {len(plan.purge)} enregistrement(s) ; "

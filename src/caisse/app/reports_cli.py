@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from caisse.app.bootstrap import Till
+from caisse.app.cli_session import opened
 from caisse.domain.money import format_eur
 from caisse.services.errors import PrinterFailed
 from caisse.services.reports import ReportService, parse_report_date
@@ -77,16 +78,10 @@ def emit_closures(
 
 def cmd_report_sales(args: argparse.Namespace, out: Any) -> int:
     """The sales report of a range of business dates, as text/JSON, PDF and CSV."""
-    from caisse.app.cli import _open, _require_initialised
-
     date_from = parse_report_date(args.date_from, "de début")
     date_to = parse_report_date(args.date_to, "de fin")
-    till = _open(args)
-    try:
-        _require_initialised(till)
+    with opened(args, check="initialised") as till:
         report = report_service(till).sales_report(date_from, date_to)
-    finally:
-        till.close()
     if args.pdf:
         from caisse.reports.pdf import write_sales_pdf
 

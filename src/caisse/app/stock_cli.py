@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from caisse.app.cli_session import opened, signed_in
 from caisse.services.customers import CustomerService
 from caisse.services.ports import CustomerRecord
 from caisse.services.stock import REASON_LABELS, StockResult, StockService
@@ -32,15 +33,8 @@ def format_milli(qty_milli: int) -> str:
 def _stock_command(
     args: argparse.Namespace, out: Any, act: Callable[[StockService, Any], StockResult]
 ) -> int:
-    from caisse.app.cli import _open, _pin, _require_initialised, _sign_in
-
-    till = _open(args)
-    try:
-        _require_initialised(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="initialised") as (till, session):
         result = act(StockService(till.context), session)
-    finally:
-        till.close()
     what = {
         "stock.adjust": "Ajustement",
         "stock.receipt": "Réception",
@@ -74,15 +68,9 @@ def cmd_stock_count(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_stock_level(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.cli import _open, _require_initialised
-
-    till = _open(args)
-    try:
-        _require_initialised(till)
+    with opened(args, check="initialised") as till:
         service = StockService(till.context)
         level = service.level(args.item)
-    finally:
-        till.close()
     out.result(
         {"item": args.item, "level_milli": level},
         [f"Stock affiché de {args.item} : {format_milli(level)}."],
@@ -109,12 +97,7 @@ def _customer_line(c: CustomerRecord) -> str:
 
 
 def cmd_customer_add(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.cli import _open, _pin, _require_initialised, _sign_in
-
-    till = _open(args)
-    try:
-        _require_initialised(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="initialised") as (till, session):
         customer = CustomerService(till.context).add(
             session,
             args.name,
@@ -123,19 +106,12 @@ def cmd_customer_add(args: argparse.Namespace, out: Any) -> int:
             notes=args.notes,
             marketing_optin=args.optin,
         )
-    finally:
-        till.close()
     out.result(_customer_json(customer), [f"Client créé : {_customer_line(customer)}"])
     return 0
 
 
 def cmd_customer_update(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.cli import _open, _pin, _require_initialised, _sign_in
-
-    till = _open(args)
-    try:
-        _require_initialised(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="initialised") as (till, session):
         customer = CustomerService(till.context).update(
             session,
             args.id,
@@ -145,22 +121,13 @@ def cmd_customer_update(args: argparse.Namespace, out: Any) -> int:
             notes=args.notes,
             marketing_optin=args.optin,
         )
-    finally:
-        till.close()
     out.result(_customer_json(customer), [f"Client à jour : {_customer_line(customer)}"])
     return 0
 
 
 def cmd_customer_list(args: argparse.Namespace, out: Any) -> int:
-    from caisse.app.cli import _open, _pin, _require_initialised, _sign_in
-
-    till = _open(args)
-    try:
-        _require_initialised(till)
-        session = _sign_in(till, args.operator, _pin(args))
+    with signed_in(args, check="initialised") as (till, session):
         customers = CustomerService(till.context).list(session, args.limit)
-    finally:
-        till.close()
     out.result(
         {"customers": [_customer_json(c) for c in customers]},
         [_customer_line(c) for c in customers] or ["Aucun client."],
