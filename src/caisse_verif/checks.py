@@ -204,6 +204,7 @@ CHECKS: dict[str, tuple[str, str]] = {
 _TICKET_KINDS = frozenset("TXF")
 _MAX_BATCHES_IN_FLIGHT = 2
 _RECORD_BATCH = 1000
+_RECORD_BATCHES_IN_FLIGHT = 3
 _GT_KINDS = frozenset("TF")
 _OPS = {"SALE": 1, "REFUND": 2, "CANCEL": 3}
 _OP_NAMES = {v: k for k, v in _OPS.items()}
@@ -770,7 +771,7 @@ class _Verifier:
             if len(batch) >= size:
                 in_flight.append((batch, checker.submit_records([_triple(r) for r in batch])))
                 batch = []
-                if len(in_flight) > _MAX_BATCHES_IN_FLIGHT:
+                if len(in_flight) > _RECORD_BATCHES_IN_FLIGHT:
                     self._feed_checked(*in_flight.popleft())
         if batch:
             in_flight.append((batch, checker.submit_records([_triple(r) for r in batch])))

@@ -15,8 +15,10 @@ adapts, batch after batch, so that neither side waits for the other.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
@@ -218,15 +220,15 @@ class _Gathered(Generic[_T]):
         self, futures: list[Future[list[_T]]], on_result: Callable[[bool], None] | None = None
     ) -> None:
         self._futures = futures
-        self._on_result = on_result
+        self.on_result = on_result
 
     def done(self) -> bool:
         return all(future.done() for future in self._futures)
 
     def result(self) -> list[_T]:
-        if self._on_result is not None:
-            self._on_result(self.done())
-            self._on_result = None
+        if self.on_result is not None:
+            self.on_result(self.done())
+            self.on_result = None
         results: list[_T] = []
         for future in self._futures:
             results.extend(future.result())
@@ -280,6 +282,7 @@ class ParallelSignatureChecker:
         self._threshold = max(1, parallel_threshold)
         self._pool: Executor | None = None
         self._adaptive = canonical_share is None and self._workers > 0
+        self._record_batches: deque[_Gathered[RecordOutcome]] = deque()
         if canonical_share is None:
             self._share = 0.5 if self._workers else 0.0
         else:
@@ -290,10 +293,18 @@ class ParallelSignatureChecker:
         """The share of the bodies the next large `submit_records` batch checks."""
         return self._share
 
-    def _adapt(self, ready: bool) -> None:
-        if self._adaptive:
-            step = _SHARE_STEP if ready else -_SHARE_STEP
-            self._share = min(1.0, max(0.0, self._share + step))
+    def _adapt(self, batch: _Gathered[RecordOutcome], ready: bool) -> None:
+        # note: a dead band keeps the workers one or two batches behind, which absorbs the
+        # noise of a shared machine: a larger share only when even the next batch is ready,
+        # a smaller one when the calling process has to wait
+        if batch in self._record_batches:
+            self._record_batches.remove(batch)
+        if not self._adaptive:
+            return
+        if not ready:
+            self._share = max(0.0, self._share - _SHARE_STEP)
+        elif self._record_batches and self._record_batches[0].done():
+            self._share = min(1.0, self._share + _SHARE_STEP)
 
     def _inline(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
         return [self._check(core, sig) for core, sig in pairs]
@@ -342,10 +353,12 @@ class ParallelSignatureChecker:
         if inline:
             return _Done(_check_records(self._check, items))
         pool = self._executor()
-        return _Gathered(
-            [pool.submit(_worker_run_records, chunk) for chunk in _split(items, self._workers)],
-            self._adapt,
+        batch: _Gathered[RecordOutcome] = _Gathered(
+            [pool.submit(_worker_run_records, chunk) for chunk in _split(items, self._workers)]
         )
+        batch.on_result = functools.partial(self._adapt, batch)
+        self._record_batches.append(batch)
+        return batch
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
