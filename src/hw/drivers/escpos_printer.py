@@ -23,10 +23,10 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import serial
 from escpos import constants as esc_constants
@@ -448,8 +448,57 @@ def _port_errors() -> tuple[type[Exception], ...]:
 
 _PORT_ERRORS = _port_errors()
 
+_H = TypeVar("_H")
 
-class SerialLink:
+
+class _EscposLink:
+    """What the four links share around their python-escpos printer object.
+
+    Each link names its device in its error sentences (`_label`: the port, host:port, USB
+    ids or path), refuses to write to a link that is not open, and turns the driver's
+    exceptions into `DeviceTimeout` and `DeviceOffline` the same way; only how the device is
+    reached differs.
+    """
+
+    reads_status = True
+    _label: str
+    _printer: Any
+
+    def _open_printer(self) -> None:
+        try:
+            self._printer.open()
+        except DeviceNotFoundError as exc:
+            raise DeviceOffline(f"{self._label}: {exc}") from exc
+
+    def _release(self, close: Callable[[], object] | None) -> None:
+        """Close what was open (a device already gone is no error) and let escpos forget it."""
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+        self._printer._device = False
+
+    def _require_open(self, handle: _H | None, state: str = "is not open") -> _H:
+        if handle is None:
+            raise DeviceOffline(f"{self._label} {state}")
+        return handle
+
+    @contextlib.contextmanager
+    def _mapped_errors(
+        self,
+        timeouts: tuple[type[Exception], ...],
+        failures: tuple[type[Exception], ...],
+        timed_out: str = "write timed out",
+    ) -> Iterator[None]:
+        """The driver's timeouts as `DeviceTimeout`, its other failures as `DeviceOffline`."""
+        try:
+            yield
+        except timeouts as exc:
+            raise DeviceTimeout(f"{self._label}: {timed_out}") from exc
+        except failures as exc:
+            raise DeviceOffline(f"{self._label}: {exc}") from exc
+
+
+class SerialLink(_EscposLink):
     """RS-232 / USB-serial / pty through `escpos.printer.Serial` (pyserial)."""
 
     def __init__(
@@ -465,7 +514,8 @@ class SerialLink:
         write_timeout: float = 10.0,
     ) -> None:
         self.port = port
-        self._printer: Any = _Serial(
+        self._label = port
+        self._printer = _Serial(
             devfile=port,
             baudrate=baudrate,
             bytesize=bytesize,
@@ -482,61 +532,43 @@ class SerialLink:
     def description(self) -> str:
         return f"serial {self.port}"
 
-    @property
-    def reads_status(self) -> bool:
-        return True
-
     def open(self) -> None:
-        try:
-            self._printer.open()
-        except DeviceNotFoundError as exc:
-            raise DeviceOffline(f"{self.port}: {exc}") from exc
+        self._open_printer()
         self._serial = self._printer.device
         self._serial.write_timeout = self._write_timeout
 
     def close(self) -> None:
         # note: not escpos's close(), which flushes (tcdrain) and can block on a dead port.
         serial_port, self._serial = self._serial, None
-        self._printer._device = False
-        if serial_port is not None:
-            with contextlib.suppress(Exception):
-                serial_port.close()
+        self._release(None if serial_port is None else serial_port.close)
 
-    def _port(self) -> Any:
-        if self._serial is None:
-            raise DeviceOffline(f"{self.port} is not open")
-        return self._serial
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        return self._mapped_errors((serial.SerialTimeoutException,), _PORT_ERRORS)
 
     def write(self, data: bytes) -> None:
-        try:
-            self._port().write(data)
-        except serial.SerialTimeoutException as exc:
-            raise DeviceTimeout(f"{self.port}: write timed out") from exc
-        except _PORT_ERRORS as exc:
-            raise DeviceOffline(f"{self.port}: {exc}") from exc
+        port = self._require_open(self._serial)
+        with self._errors():
+            port.write(data)
 
     def query(self, command: bytes) -> int | None:
-        port = self._port()
-        try:
+        port = self._require_open(self._serial)
+        with self._errors():
             port.reset_input_buffer()
             port.write(command)
             port.timeout = self._status_timeout
             reply = port.read(1)
-        except serial.SerialTimeoutException as exc:
-            raise DeviceTimeout(f"{self.port}: write timed out") from exc
-        except _PORT_ERRORS as exc:
-            raise DeviceOffline(f"{self.port}: {exc}") from exc
         return reply[0] if reply else None
 
 
-class NetworkLink:
+class NetworkLink(_EscposLink):
     """Raw TCP (port 9100) through `escpos.printer.Network`."""
 
     def __init__(
         self, host: str, port: int = 9100, *, timeout: float = 10.0, status_timeout: float = 1.0
     ) -> None:
         self.host, self.port = host, port
-        self._printer: Any = _Network(host=host, port=port, timeout=timeout)
+        self._label = f"{host}:{port}"
+        self._printer = _Network(host=host, port=port, timeout=timeout)
         self._timeout = timeout
         self._status_timeout = status_timeout
         self._socket: socket.socket | None = None
@@ -545,16 +577,12 @@ class NetworkLink:
     def description(self) -> str:
         return f"tcp {self.host}:{self.port}"
 
-    @property
-    def reads_status(self) -> bool:
-        return True
-
     def open(self) -> None:
         # note: not `Network.open()`, which leaks its socket when the connection is refused.
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self._timeout)
         except OSError as exc:
-            raise DeviceOffline(f"{self.host}:{self.port}: {exc}") from exc
+            raise DeviceOffline(f"{self._label}: {exc}") from exc
         self._printer.device = sock
         self._socket = sock
 
@@ -566,23 +594,14 @@ class NetworkLink:
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
-    def _sock(self) -> socket.socket:
-        if self._socket is None:
-            raise DeviceOffline(f"{self.host}:{self.port} is not connected")
-        return self._socket
-
     def write(self, data: bytes) -> None:
-        sock = self._sock()
-        try:
+        sock = self._require_open(self._socket, "is not connected")
+        with self._mapped_errors((TimeoutError,), (OSError,), "send timed out"):
             sock.settimeout(self._timeout)
             sock.sendall(data)
-        except TimeoutError as exc:
-            raise DeviceTimeout(f"{self.host}:{self.port}: send timed out") from exc
-        except OSError as exc:
-            raise DeviceOffline(f"{self.host}:{self.port}: {exc}") from exc
 
     def query(self, command: bytes) -> int | None:
-        sock = self._sock()
+        sock = self._require_open(self._socket, "is not connected")
         try:
             sock.setblocking(False)
             with contextlib.suppress(BlockingIOError):
@@ -595,13 +614,13 @@ class NetworkLink:
         except TimeoutError:
             return None
         except OSError as exc:
-            raise DeviceOffline(f"{self.host}:{self.port}: {exc}") from exc
+            raise DeviceOffline(f"{self._label}: {exc}") from exc
         if not reply:
-            raise DeviceOffline(f"{self.host}:{self.port}: connection closed")
+            raise DeviceOffline(f"{self._label}: connection closed")
         return reply[0]
 
 
-class UsbLink:
+class UsbLink(_EscposLink):
     """USB printer class (bulk endpoints) through `escpos.printer.Usb`, always with a timeout.
 
     Status reads are retried a few times: some printers answer only on the 2nd or 3rd read.
@@ -621,8 +640,9 @@ class UsbLink:
         if timeout_ms <= 0:
             raise ValueError("a USB timeout of 0 blocks forever (odoo/odoo#247055)")
         self.vendor_id, self.product_id = vendor_id, product_id
+        self._label = self.description
         self.timeout_ms = timeout_ms
-        self._printer: Any = _Usb(
+        self._printer = _Usb(
             idVendor=vendor_id,
             idProduct=product_id,
             timeout=timeout_ms,
@@ -638,44 +658,29 @@ class UsbLink:
     def description(self) -> str:
         return f"usb {self.vendor_id:04x}:{self.product_id:04x}"
 
-    @property
-    def reads_status(self) -> bool:
-        return True
-
     def open(self) -> None:
-        try:
-            self._printer.open()
-        except DeviceNotFoundError as exc:
-            raise DeviceOffline(f"{self.description}: {exc}") from exc
+        self._open_printer()
         self._device = self._printer.device
 
     def close(self) -> None:
         device, self._device = self._device, None
-        if device is not None:
-            with contextlib.suppress(Exception):
-                self._printer.close()
-        self._printer._device = False
+        self._release(None if device is None else self._printer.close)
 
-    def _dev(self) -> Any:
-        if self._device is None:
-            raise DeviceOffline(f"{self.description} is not open")
-        return self._device
-
-    def write(self, data: bytes) -> None:
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
         import usb.core
 
-        try:
-            self._dev().write(self._out_ep, data, self.timeout_ms)
-        except usb.core.USBTimeoutError as exc:
-            raise DeviceTimeout(f"{self.description}: write timed out") from exc
-        except usb.core.USBError as exc:
-            raise DeviceOffline(f"{self.description}: {exc}") from exc
+        return self._mapped_errors((usb.core.USBTimeoutError,), (usb.core.USBError,))
+
+    def write(self, data: bytes) -> None:
+        device = self._require_open(self._device)
+        with self._errors():
+            device.write(self._out_ep, data, self.timeout_ms)
 
     def query(self, command: bytes) -> int | None:
         import usb.core
 
-        device = self._dev()
-        try:
+        device = self._require_open(self._device)
+        with self._errors():
             device.write(self._out_ep, command, self.timeout_ms)
             for attempt in range(self._attempts):
                 try:
@@ -686,52 +691,39 @@ class UsbLink:
                     return reply[-1]
                 if attempt + 1 < self._attempts:
                     time.sleep(0.05)
-        except usb.core.USBTimeoutError as exc:
-            raise DeviceTimeout(f"{self.description}: write timed out") from exc
-        except usb.core.USBError as exc:
-            raise DeviceOffline(f"{self.description}: {exc}") from exc
         return None
 
 
-class FileLink:
+class FileLink(_EscposLink):
     """A device file (`/dev/usb/lp0`) or a plain file: write only, no status."""
+
+    reads_status = False
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._printer: Any = _File(devfile=path, auto_flush=True)
+        self._label = path
+        self._printer = _File(devfile=path, auto_flush=True)
         self._opened = False
 
     @property
     def description(self) -> str:
         return f"file {self.path}"
 
-    @property
-    def reads_status(self) -> bool:
-        return False
-
     def open(self) -> None:
         if not Path(self.path).parent.exists():
             raise DeviceOffline(f"{self.path}: no such directory")
-        try:
-            self._printer.open()
-        except DeviceNotFoundError as exc:
-            raise DeviceOffline(f"{self.path}: {exc}") from exc
+        self._open_printer()
         self._opened = True
 
     def close(self) -> None:
-        if self._opened:
-            with contextlib.suppress(Exception):
-                self._printer.close()
-        self._printer._device = False
+        self._release(self._printer.close if self._opened else None)
         self._opened = False
 
     def write(self, data: bytes) -> None:
         if not self._opened:
             raise DeviceOffline(f"{self.path} is not open")
-        try:
+        with self._mapped_errors((), (OSError,)):
             self._printer._raw(data)
-        except OSError as exc:
-            raise DeviceOffline(f"{self.path}: {exc}") from exc
 
     def query(self, command: bytes) -> int | None:
         raise UnsupportedOperation(f"{self.path}: a file gives no status")
