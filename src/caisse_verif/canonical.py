@@ -134,7 +134,9 @@ def parse_canonical(data: bytes) -> Any:
     # outside the BMP, code-point key order equals UTF-16 order; without 16 digits in a row, no
     # integer leaves the safe range. Otherwise the slow encoder decides (and names the culprit).
     if _SIXTEEN_DIGITS not in data.translate(_DIGITS_ONLY) and (
-        text.isascii() or (unicodedata.is_normalized("NFC", text) and not _has_astral(text))
+        text.isascii()
+        or _is_latin1(text)
+        or (unicodedata.is_normalized("NFC", text) and not _has_astral(text))
     ):
         try:
             text_again = _ENCODER.encode(obj)
@@ -188,6 +190,17 @@ def _reject_constant(text: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_constant)
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _is_latin1(text: str) -> bool:
+    # note: every string of U+0000..U+00FF is NFC (no combining mark, no composition among
+    # them: checked for every pair in tests) and lies in the BMP; French text usually is such a
+    # string, and this test costs a seventh of `unicodedata.is_normalized`
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _has_astral(text: str) -> bool:

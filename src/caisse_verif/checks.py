@@ -2,8 +2,11 @@
 
 Pure: standard library only, no cryptography. Signature checking is injected as a callable that
 takes a batch of ``(core, sig)`` pairs and returns one boolean per pair; `caisse_verif.es256`
-provides one. Memory is bounded: bodies are dropped after their record is checked, signatures
-are checked in batches, and the only per-record state is a 42-byte slot (kind, op, kseq and
+provides one. When that checker is also a `RecordChecker` (es256's is), whole records go to it in
+batches, a few ahead of the checks here, and it also checks that a share of the bodies are
+canonical, in worker processes: everything else stays here, in record order. Memory is bounded:
+bodies are dropped after their record is checked, records are checked in batches, and the only
+per-record state is a 42-byte slot (kind, op, kseq and
 token hash) used to resolve references to earlier records.
 
 Check ids (stable: tests, the JSON report and the auditor's manual use them):

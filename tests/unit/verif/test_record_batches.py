@@ -9,6 +9,7 @@ the signature-batch path gives (every finding, with its gseq, sentences and valu
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,7 +20,12 @@ from hypothesis import strategies as st
 
 from caisse_verif import es256
 from caisse_verif.archive import _parse_line, _record_of
-from caisse_verif.canonical import canonical_problem, parse_canonical, parse_checked_canonical
+from caisse_verif.canonical import (
+    canonical_json,
+    canonical_problem,
+    parse_canonical,
+    parse_checked_canonical,
+)
 from caisse_verif.checks import RecordChecker, Report, SignatureSubmitter
 from caisse_verif.errors import CanonicalError
 from caisse_verif.record import StoredRecord
@@ -172,3 +178,25 @@ def test_an_archive_line_reads_as_the_json_parser_reads_it(
             _parse_line(raw)
     else:
         assert _parse_line(raw) == expected
+
+
+def test_every_latin1_string_is_nfc_so_the_canonical_check_may_skip_normalisation() -> None:
+    """The premise of the Latin-1 shortcut of `parse_canonical` (no combining mark, no pair
+    that composes), for the Unicode version of this Python."""
+    assert all(unicodedata.combining(chr(c)) == 0 for c in range(256))
+    for a in range(256):
+        for b in range(256):
+            pair = chr(a) + chr(b)
+            assert unicodedata.normalize("NFC", pair) == pair
+
+
+@pytest.mark.parametrize("text", ["Côtes du Rhône", "l'éditeur ½ ÿ", "e\u0301", "Å", "🍷 ok"])
+def test_latin1_and_other_bodies_get_the_same_verdict_as_normalising(text: str) -> None:
+    """The verdict is the slow encoder's, which checks every string for NFC."""
+    body = json.dumps({"a": text}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        canonical = canonical_json(json.loads(body)) == body
+    except CanonicalError:
+        canonical = False
+    assert (canonical_problem(body) == "") == canonical
+    assert canonical == unicodedata.is_normalized("NFC", text)
