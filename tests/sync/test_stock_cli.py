@@ -105,7 +105,7 @@ def test_stock_and_customers_from_the_command_line(
 
     code, out, err = _run(capsys, "sync", "now", *d, "--json")
     assert code == 0, err
-    assert json.loads(out)["ops"] == {"accepted": 4, "duplicates": 0, "pending": 0}
+    assert json.loads(out)["ops"] == {"accepted": 4, "duplicates": 0, "pending": 0, "rejected": 0}
     assert _ops_pending(capsys, data) == 0
     assert server_stock(server) == {"BAG": 10_000, "COMTE": 750}
 

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from caisse.domain.errors import InvalidInput, Refused
 from caisse.services.customers import CustomerService
+from caisse.services.ports import OpsEventRecord
 from caisse.services.stock import StockService
 from sync.errors import SyncUnavailable
 from sync.server import schema
@@ -265,3 +267,51 @@ def _wait(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail("the condition did not come true")
         time.sleep(0.02)
+
+
+def test_an_event_the_server_refuses_is_set_aside_and_those_behind_it_still_go(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    """One event refused for its content (a newer till's event type an older server does not
+    know) must not block the queue: halving finds it, it is set aside with the server's reason
+    and stays visible, the others arrive once, and it is not sent again."""
+    t = attach(make_sync_till(tmp_path / "t1"), server)
+    try:
+        t.agent._ops_batch = 8
+        stock = StockService(t.till.context)
+        f = t.fixture
+        stock.receive(f.manager, "BAG", "20", "BL-7")
+        stock.adjust(f.manager, "BAG", "3", "casse")
+        unknown = OpsEventRecord(
+            event_id=str(uuid.uuid4()),
+            kind="loyalty.adjust",
+            created_at=f.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            payload={"customer_id": "c1", "points": 5},
+        )
+        with t.uow() as w:
+            w.ops.add(unknown)
+            w.commit()
+        stock.adjust(f.admin, "VIN", "6", "initial")
+        stock.count(f.manager, "COMTE", "2")
+        queued = _outbox(t)
+        assert len(queued) == 5
+
+        report = t.agent.sync_once()
+
+        assert (report.ops_accepted, report.ops_rejected, report.ops_pending) == (4, 1, 0)
+        device = t.device_id()
+        assert _server_events(server) == sorted(
+            (e, device, k) for e, k, _ in queued if e != unknown.event_id
+        )
+        with t.uow() as w:
+            rejected = w.ops.rejected()
+            assert w.ops.pending_count() == 0
+        assert [(e.event_id, e.kind) for e, _ in rejected] == [(unknown.event_id, unknown.kind)]
+        assert "events[0]" in rejected[0][1]  # the server's reason, kept for the manager
+        assert server_stock(server) == {"BAG": 17_000, "VIN": 6_000, "COMTE": 2_000}
+
+        again = t.agent.sync_once()
+        assert (again.ops_accepted, again.ops_duplicates, again.ops_rejected) == (0, 0, 0)
+        assert len(_server_events(server)) == 4
+    finally:
+        t.close()

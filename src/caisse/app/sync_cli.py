@@ -134,6 +134,11 @@ def cmd_sync_now(args: argparse.Namespace, _out: object) -> int:
             f"Stock saisi et clients : {report.ops_accepted} envoyé(s), "
             f"{report.ops_duplicates} déjà reçu(s), {report.ops_pending} en attente."
         )
+    if report.ops_rejected:
+        lines.append(
+            f"Refusé(s) par le serveur et mis de côté : {report.ops_rejected} événement(s) "
+            "(caisse sync status)."
+        )
     pulled = ", ".join(f"{scope} {n}" for scope, n in report.pulled.items())
     if pulled:
         lines.append(f"Reçu du serveur : {pulled}.")
@@ -151,6 +156,7 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
             head = w.sync.head_gseq()
             cursors = w.sync.cursors()
             ops_pending = w.ops.pending_count()
+            rejected = w.ops.rejected()
     finally:
         till.close()
     reason = stop_reason(state.status)
@@ -168,6 +174,10 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
         "last_error": state.last_error,
         "cursors": cursors,
         "ops_pending": ops_pending,
+        "ops_rejected": [
+            {"event_id": e.event_id, "kind": e.kind, "created_at": e.created_at, "reason": why}
+            for e, why in rejected
+        ],
     }
     if not state.enrolled:
         lines = [
@@ -181,6 +191,11 @@ def cmd_sync_status(args: argparse.Namespace, _out: object) -> int:
             f"{data['pending']} en attente.",
             f"Stock saisi et clients : {ops_pending} événement(s) en attente.",
             f"Dernier contact : {state.last_contact or 'jamais'}",
+        ]
+        lines += [
+            f"Refusé par le serveur, mis de côté : {e.kind} du {e.created_at} ({e.event_id}) : "
+            f"{why}"
+            for e, why in rejected
         ]
         if state.last_error:
             lines.append(f"Dernière erreur : {state.last_error}")

@@ -437,6 +437,14 @@ class OpsOutbox(Protocol):
 
     def pending_count(self) -> int: ...
 
+    def mark_rejected(self, event_id: str, rejected_at: str, reason: str) -> None:
+        """The server refused this one event for its content: out of the pending queue."""
+        ...
+
+    def rejected(self) -> list[tuple[OpsEventRecord, str]]:
+        """The events set aside, oldest first, each with the server's reason."""
+        ...
+
 
 class StockView(Protocol):
     """The stock level the till shows for an article."""

@@ -53,8 +53,8 @@ class SqlOpsOutbox:
 
     def pending(self, limit: int) -> list[OpsEventRecord]:
         rows = self._conn.execute(
-            f"SELECT {_COLS} FROM ops_outbox WHERE sent_at IS NULL "  # noqa: S608 - constant
-            "ORDER BY seq LIMIT ?",
+            f"SELECT {_COLS} FROM ops_outbox "  # noqa: S608 - constant
+            "WHERE sent_at IS NULL AND rejected_at IS NULL ORDER BY seq LIMIT ?",
             (limit,),
         ).fetchall()
         return [_record(r) for r in rows]
@@ -66,8 +66,24 @@ class SqlOpsOutbox:
         )
 
     def pending_count(self) -> int:
-        row = self._conn.execute("SELECT COUNT(*) FROM ops_outbox WHERE sent_at IS NULL").fetchone()
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM ops_outbox WHERE sent_at IS NULL AND rejected_at IS NULL"
+        ).fetchone()
         return 0 if row is None else int(row[0])
+
+    def mark_rejected(self, event_id: str, rejected_at: str, reason: str) -> None:
+        self._conn.execute(
+            "UPDATE ops_outbox SET rejected_at = ?, rejected_reason = ? "
+            "WHERE event_id = ? AND sent_at IS NULL",
+            (rejected_at, reason, event_id),
+        )
+
+    def rejected(self) -> list[tuple[OpsEventRecord, str]]:
+        rows = self._conn.execute(
+            f"SELECT {_COLS}, rejected_reason FROM ops_outbox "  # noqa: S608 - constant
+            "WHERE rejected_at IS NOT NULL ORDER BY seq"
+        ).fetchall()
+        return [(_record(r), str(r[6])) for r in rows]
 
     def get(self, event_id: str) -> tuple[OpsEventRecord, str | None] | None:
         """One event and its `sent_at` (tests and diagnostics)."""

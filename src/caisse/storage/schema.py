@@ -276,6 +276,10 @@ class OpsOutboxRow(Base):
     qty_milli: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # set when the server refused this one event for its content (migration 0010): it leaves
+    # the pending queue with the server's reason, so the events behind it still go
+    rejected_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    rejected_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # note: partial, so that the pending events are found without walking the sent ones.
     __table_args__ = (Index("ix_ops_outbox_pending", "seq", sqlite_where=text("sent_at IS NULL")),)
 
