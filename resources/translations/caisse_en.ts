@@ -115,7 +115,7 @@
       <translation>Void ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="962" />
+      <location filename="src/caisse/ui/sale_screen.py" line="963" />
       <source>Annuler une ligne</source>
       <translation>Void a line</translation>
     </message>
@@ -125,37 +125,37 @@
       <translation>Item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="967" />
+      <location filename="src/caisse/ui/sale_screen.py" line="968" />
       <source>Article défectueux</source>
       <translation>Faulty item</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="997" />
+      <location filename="src/caisse/ui/sale_screen.py" line="998" />
       <source>Client parti</source>
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1098" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1099" />
       <source>Dernier ticket : {number}, rendu {change}</source>
       <translation>Last ticket: {number}, change {change}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1075" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1076" />
       <source>Enregistrement n° {gseq} (gseq)</source>
       <translation>Record no. {gseq} (gseq)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="965" />
+      <location filename="src/caisse/ui/sale_screen.py" line="966" />
       <source>Erreur de saisie</source>
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="966" />
+      <location filename="src/caisse/ui/sale_screen.py" line="967" />
       <source>Le client renonce</source>
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="666" />
+      <location filename="src/caisse/ui/sale_screen.py" line="667" />
       <source>MODE ÉCOLE : ces tickets ne sont pas des ventes (responsable : {who}).</source>
       <translation>TRAINING MODE: these tickets are not sales (supervisor: {who}).</translation>
     </message>
@@ -165,22 +165,22 @@
       <translation>Change due</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="995" />
+      <location filename="src/caisse/ui/sale_screen.py" line="996" />
       <source>Moyen de paiement refusé</source>
       <translation>Payment refused</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="597" />
+      <location filename="src/caisse/ui/sale_screen.py" line="598" />
       <source>Nouvelle vente</source>
       <translation>New sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="992" />
+      <location filename="src/caisse/ui/sale_screen.py" line="993" />
       <source>Pourquoi abandonner tout le ticket ?</source>
       <translation>Why abandon the whole ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="963" />
+      <location filename="src/caisse/ui/sale_screen.py" line="964" />
       <source>Pourquoi annuler « {label} » ?</source>
       <translation>Why void "{label}"?</translation>
     </message>
@@ -190,7 +190,7 @@
       <translation>Price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="968" />
+      <location filename="src/caisse/ui/sale_screen.py" line="969" />
       <source>Prix contesté</source>
       <translation>Price disputed</translation>
     </message>
@@ -230,7 +230,7 @@
       <translation>Scan or type a code</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1078" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1079" />
       <source>Signature : {extract}</source>
       <translation>Signature: {extract}</translation>
     </message>
@@ -240,27 +240,27 @@
       <translation>TOTAL TO PAY</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1015" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1016" />
       <source>Ticket annulé.</source>
       <translation>Ticket voided.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1085" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1086" />
       <source>Ticket imprimé.</source>
       <translation>Ticket printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1092" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1093" />
       <source>Ticket non imprimé (sur demande du client seulement).</source>
       <translation>Ticket not printed (only on the customer's request).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1081" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1082" />
       <source>Ticket non imprimé ({error}) : la vente est enregistrée ; réimprimez un duplicata.</source>
       <translation>Ticket not printed ({error}): the sale is recorded; reprint a duplicate.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1073" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1074" />
       <source>Ticket {number}</source>
       <translation>Ticket {number}</translation>
     </message>
@@ -293,7 +293,7 @@
       <translation>Abandon</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="515" />
+      <location filename="src/caisse/ui/manager_menu.py" line="552" />
       <source>Abandonner l'impression</source>
       <translation>Cancel printing</translation>
     </message>
@@ -303,7 +303,7 @@
       <translation>Abandon a parked ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="952" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1042" />
       <source>Abandonner une impression demande un responsable.</source>
       <translation>Cancelling a print job needs a manager.</translation>
     </message>
@@ -313,22 +313,22 @@
       <translation>Manager's approval</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="477" />
+      <location filename="src/caisse/ui/manager_menu.py" line="514" />
       <source>Activer le mode école</source>
       <translation>Start training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="508" />
+      <location filename="src/caisse/ui/manager_menu.py" line="545" />
       <source>Actualiser</source>
       <translation>Refresh</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="242" />
+      <location filename="src/caisse/ui/payment_screen.py" line="243" />
       <source>Adresse e-mail</source>
       <translation>E-mail address</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="335" />
+      <location filename="src/caisse/ui/manager_menu.py" line="345" />
       <source>Afficher le rapport X</source>
       <translation>Show the X report</translation>
     </message>
@@ -336,6 +336,23 @@
       <location filename="src/caisse/ui/customer_display.py" line="60" />
       <source>Afficheur client</source>
       <translation>Customer display</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="798" />
+      <source>Archive signée écrite et enregistrée au journal.</source>
+      <translation>Signed archive written and recorded in the journal.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="791" />
+      <source>Archive {period} : {records} enregistrements, empreinte {sha}…
+{path}</source>
+      <translation>Archive {period}: {records} records, fingerprint {sha}…
+{path}</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="275" />
+      <source>Archives fiscales</source>
+      <translation>Fiscal archives</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/returns_screen.py" line="192" />
@@ -358,7 +375,7 @@
       <translation>No item matches "{text}".</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="544" />
+      <location filename="src/caisse/ui/manager_menu.py" line="581" />
       <source>Aucun réglage à afficher.</source>
       <translation>No settings to show.</translation>
     </message>
@@ -368,12 +385,17 @@
       <translation>No parked ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="140" />
+      <location filename="src/caisse/ui/manager_menu.py" line="773" />
+      <source>Aucune période clôturée : clôturez d'abord le mois (M) ou l'exercice (Y).</source>
+      <translation>No closed period: close the month (M) or the fiscal year (Y) first.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="145" />
       <source>Aucune session de caisse ouverte.</source>
       <translation>No cash session open.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="719" />
+      <location filename="src/caisse/ui/manager_menu.py" line="809" />
       <source>Aucune session ouverte : comptez le fond de caisse puis ouvrez.</source>
       <translation>No session open: count the float, then open.</translation>
     </message>
@@ -383,12 +405,12 @@
       <translation>No sale that day.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="79" />
+      <location filename="src/caisse/ui/payment_screen.py" line="80" />
       <source>Avoir</source>
       <translation>Credit note</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="536" />
+      <location filename="src/caisse/ui/manager_menu.py" line="573" />
       <source>Balance</source>
       <translation>Scale</translation>
     </message>
@@ -398,12 +420,12 @@
       <translation>Welcome!</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="191" />
+      <location filename="src/caisse/ui/payment_screen.py" line="192" />
       <source>Billet reçu en espèces</source>
       <translation>Banknote received in cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="78" />
+      <location filename="src/caisse/ui/payment_screen.py" line="79" />
       <source>Bon d'achat</source>
       <translation>Voucher</translation>
     </message>
@@ -423,12 +445,12 @@
       <translation>Till</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="120" />
       <source>Carte</source>
       <translation>Card</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="295" />
+      <location filename="src/caisse/ui/manager_menu.py" line="305" />
       <source>Changer d'opérateur</source>
       <translation>Switch operator</translation>
     </message>
@@ -438,7 +460,7 @@
       <translation>Change the price</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="937" />
+      <location filename="src/caisse/ui/sale_screen.py" line="938" />
       <source>Changer un prix demande un responsable.</source>
       <translation>Changing a price needs a manager.</translation>
     </message>
@@ -453,12 +475,17 @@
       <translation>Find the original ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="849" />
+      <location filename="src/caisse/ui/manager_menu.py" line="780" />
+      <source>Choisissez d'abord une période dans la liste.</source>
+      <translation>Choose a period in the list first.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="939" />
       <source>Choisissez le ticket à réimprimer.</source>
       <translation>Choose the ticket to reprint.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="120" />
       <source>Chèque</source>
       <translation>Cheque</translation>
     </message>
@@ -468,72 +495,72 @@
       <translation>Customer left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="674" />
+      <location filename="src/caisse/ui/manager_menu.py" line="712" />
       <source>Clôture</source>
       <translation>Closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="151" />
       <source>Clôture Z</source>
       <translation>Z closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="151" />
       <source>Clôture annuelle</source>
       <translation>Yearly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="369" />
+      <location filename="src/caisse/ui/manager_menu.py" line="379" />
       <source>Clôture de l'exercice (Y)</source>
       <translation>Close the fiscal year (Y)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="357" />
+      <location filename="src/caisse/ui/manager_menu.py" line="367" />
       <source>Clôture du jour (Z)</source>
       <translation>Close the day (Z)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="363" />
+      <location filename="src/caisse/ui/manager_menu.py" line="373" />
       <source>Clôture du mois (M)</source>
       <translation>Close the month (M)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="705" />
+      <location filename="src/caisse/ui/manager_menu.py" line="743" />
       <source>Clôture enregistrée ; ticket non imprimé : {error}</source>
       <translation>Closure recorded; ticket not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="696" />
+      <location filename="src/caisse/ui/manager_menu.py" line="734" />
       <source>Clôture enregistrée.</source>
       <translation>Closure recorded.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="146" />
+      <location filename="src/caisse/ui/manager_menu.py" line="151" />
       <source>Clôture mensuelle</source>
       <translation>Monthly closure</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="372" />
+      <location filename="src/caisse/ui/manager_menu.py" line="382" />
       <source>Clôturer l'exercice (Y) ?</source>
       <translation>Close the fiscal year (Y)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="360" />
+      <location filename="src/caisse/ui/manager_menu.py" line="370" />
       <source>Clôturer la journée (Z) ?</source>
       <translation>Close the day (Z)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="366" />
+      <location filename="src/caisse/ui/manager_menu.py" line="376" />
       <source>Clôturer le mois (M) ?</source>
       <translation>Close the month (M)?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="347" />
+      <location filename="src/caisse/ui/manager_menu.py" line="357" />
       <source>Clôtures</source>
       <translation>Closures</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="266" />
+      <location filename="src/caisse/ui/manager_menu.py" line="274" />
       <source>Clôtures Z, M, Y</source>
       <translation>Z, M, Y closures</translation>
     </message>
@@ -543,42 +570,42 @@
       <translation>Unknown code: {code}. Nothing was added to the ticket.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="534" />
+      <location filename="src/caisse/ui/manager_menu.py" line="571" />
       <source>Colonnes du ticket</source>
       <translation>Ticket columns</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="801" />
+      <location filename="src/caisse/ui/manager_menu.py" line="891" />
       <source>Comptage enregistré, session clôturée</source>
       <translation>Count recorded, session closed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="407" />
+      <location filename="src/caisse/ui/manager_menu.py" line="444" />
       <source>Compter et clôturer la session</source>
       <translation>Count and close the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="497" />
+      <location filename="src/caisse/ui/manager_menu.py" line="534" />
       <source>Créé le</source>
       <translation>Created</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="538" />
+      <location filename="src/caisse/ui/manager_menu.py" line="575" />
       <source>Dossier de données</source>
       <translation>Data folder</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="268" />
+      <location filename="src/caisse/ui/manager_menu.py" line="277" />
       <source>Duplicata</source>
       <translation>Duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="860" />
+      <location filename="src/caisse/ui/manager_menu.py" line="950" />
       <source>Duplicata {number} enregistré, non imprimé : {error}</source>
       <translation>Duplicate {number} recorded, not printed: {error}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="864" />
+      <location filename="src/caisse/ui/manager_menu.py" line="954" />
       <source>Duplicata {number} imprimé.</source>
       <translation>Duplicate {number} printed.</translation>
     </message>
@@ -588,7 +615,7 @@
       <translation>Already returned</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="235" />
+      <location filename="src/caisse/ui/payment_screen.py" line="236" />
       <source>E-mail</source>
       <translation>E-mail</translation>
     </message>
@@ -603,22 +630,22 @@
       <translation>Clear the search</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="465" />
+      <location filename="src/caisse/ui/manager_menu.py" line="502" />
       <source>En mode école, les tickets sont des exercices : ils sont journalisés à part et n'entrent pas dans le chiffre d'affaires.</source>
       <translation>In training mode, tickets are exercises: they are journaled apart and do not count in the turnover.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="124" />
+      <location filename="src/caisse/ui/payment_screen.py" line="125" />
       <source>Encaisser</source>
       <translation>Finalise</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="422" />
+      <location filename="src/caisse/ui/manager_menu.py" line="459" />
       <source>Entrée d'espèces</source>
       <translation>Cash in</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="799" />
+      <location filename="src/caisse/ui/manager_menu.py" line="889" />
       <source>Entrée d'espèces enregistrée</source>
       <translation>Cash in recorded</translation>
     </message>
@@ -628,7 +655,7 @@
       <translation>Label error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="780" />
+      <location filename="src/caisse/ui/manager_menu.py" line="870" />
       <source>Erreur de rendu</source>
       <translation>Change error</translation>
     </message>
@@ -638,17 +665,17 @@
       <translation>Keying error</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="115" />
+      <location filename="src/caisse/ui/manager_menu.py" line="120" />
       <source>Espèces</source>
       <translation>Cash</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="135" />
+      <location filename="src/caisse/ui/manager_menu.py" line="140" />
       <source>Espèces attendues dans le tiroir : {amount}</source>
       <translation>Cash expected in the drawer: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="497" />
+      <location filename="src/caisse/ui/manager_menu.py" line="534" />
       <source>Essais</source>
       <translation>Attempts</translation>
     </message>
@@ -663,7 +690,7 @@
       <translation>Manager</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="128" />
+      <location filename="src/caisse/ui/manager_menu.py" line="133" />
       <source>Grand total perpétuel : {amount}</source>
       <translation>Perpetual grand total: {amount}</translation>
     </message>
@@ -683,17 +710,17 @@
       <translation>Offline since {since}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="959" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1049" />
       <source>Impression du ticket {ticket} abandonnée.</source>
       <translation>Printing of ticket {ticket} cancelled.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="270" />
+      <location filename="src/caisse/ui/manager_menu.py" line="279" />
       <source>Impressions en attente</source>
       <translation>Print queue</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="533" />
+      <location filename="src/caisse/ui/manager_menu.py" line="570" />
       <source>Imprimante</source>
       <translation>Printer</translation>
     </message>
@@ -738,32 +765,32 @@
       <translation>Printer: …</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="945" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1035" />
       <source>Imprimante hors service</source>
       <translation>Printer out of order</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="234" />
+      <location filename="src/caisse/ui/payment_screen.py" line="235" />
       <source>Imprimer</source>
       <translation>Print</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="452" />
+      <location filename="src/caisse/ui/manager_menu.py" line="489" />
       <source>Imprimer le duplicata</source>
       <translation>Print the duplicate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="337" />
+      <location filename="src/caisse/ui/manager_menu.py" line="347" />
       <source>Imprimer le rapport X</source>
       <translation>Print the X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="92" />
+      <location filename="src/caisse/ui/manager_menu.py" line="97" />
       <source>Journée du {date}</source>
       <translation>Business day {date}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="405" />
+      <location filename="src/caisse/ui/manager_menu.py" line="442" />
       <source>Justification d'un écart</source>
       <translation>Justification of a difference</translation>
     </message>
@@ -773,12 +800,12 @@
       <translation>The till stopped during a ticket ({what}). No finalised sale is lost. Resume this ticket?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="532" />
+      <location filename="src/caisse/ui/manager_menu.py" line="569" />
       <source>Langue</source>
       <translation>Language</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="945" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1035" />
       <source>Le client n'en veut pas</source>
       <translation>The customer doesn't want it</translation>
     </message>
@@ -788,27 +815,32 @@
       <translation>Customer changed their mind</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="773" />
+      <location filename="src/caisse/ui/manager_menu.py" line="863" />
       <source>Le comptage demande un responsable.</source>
       <translation>The count needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="886" />
+      <location filename="src/caisse/ui/manager_menu.py" line="976" />
       <source>Le mode école demande un responsable.</source>
       <translation>Training mode needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1094" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1095" />
       <source>Le tiroir ne s'est pas ouvert ({error}).</source>
       <translation>The drawer did not open ({error}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="537" />
+      <location filename="src/caisse/ui/manager_menu.py" line="574" />
       <source>Lecteur de codes</source>
       <translation>Barcode scanner</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="550" />
+      <location filename="src/caisse/ui/manager_menu.py" line="756" />
+      <source>Les archives ne sont pas disponibles sur ce poste.</source>
+      <translation>Archives are not available on this till.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="587" />
       <source>Les réglages se changent dans config.toml ou par « caisse run --lang en » ; ils sont lus au démarrage.</source>
       <translation>Settings are changed in config.toml or with 'caisse run --lang en'; they are read at start-up.</translation>
     </message>
@@ -843,37 +875,37 @@
       <translation>Park</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="269" />
+      <location filename="src/caisse/ui/manager_menu.py" line="278" />
       <source>Mode école</source>
       <translation>Training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="872" />
+      <location filename="src/caisse/ui/manager_menu.py" line="962" />
       <source>Mode école actif (responsable : {who}).</source>
       <translation>Training mode on (supervisor: {who}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="874" />
+      <location filename="src/caisse/ui/manager_menu.py" line="964" />
       <source>Mode école inactif : les tickets sont des ventes réelles.</source>
       <translation>Training mode off: tickets are real sales.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="417" />
+      <location filename="src/caisse/ui/manager_menu.py" line="454" />
       <source>Montant (€)</source>
       <translation>Amount (€)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="155" />
+      <location filename="src/caisse/ui/payment_screen.py" line="156" />
       <source>Montant tapé (vide : le reste dû)</source>
       <translation>Typed amount (empty: what is left)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="421" />
+      <location filename="src/caisse/ui/manager_menu.py" line="458" />
       <source>Motif</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="100" />
       <source>Net</source>
       <translation>Net</translation>
     </message>
@@ -883,7 +915,7 @@
       <translation>Name, code or EAN</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="450" />
+      <location filename="src/caisse/ui/manager_menu.py" line="487" />
       <source>Numéro du ticket</source>
       <translation>Ticket number</translation>
     </message>
@@ -903,27 +935,27 @@
       <translation>Operator: {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="674" />
+      <location filename="src/caisse/ui/manager_menu.py" line="712" />
       <source>Oui, clôturer maintenant</source>
       <translation>Yes, close now</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="743" />
+      <location filename="src/caisse/ui/manager_menu.py" line="833" />
       <source>Ouvrir la caisse demande un responsable.</source>
       <translation>Opening the cash session needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="399" />
+      <location filename="src/caisse/ui/manager_menu.py" line="436" />
       <source>Ouvrir la session</source>
       <translation>Open the session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="429" />
+      <location filename="src/caisse/ui/manager_menu.py" line="466" />
       <source>Ouvrir le tiroir</source>
       <translation>Open the drawer</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="788" />
+      <location filename="src/caisse/ui/manager_menu.py" line="878" />
       <source>Ouvrir le tiroir sans vente demande un responsable.</source>
       <translation>Opening the drawer without a sale needs a manager.</translation>
     </message>
@@ -938,7 +970,7 @@
       <translation>Weighing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="205" />
+      <location filename="src/caisse/ui/payment_screen.py" line="206" />
       <source>Pièce reçue en espèces</source>
       <translation>Coin received in cash</translation>
     </message>
@@ -968,37 +1000,37 @@
       <translation>Why abandon this ticket ({what})?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="944" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1034" />
       <source>Pourquoi ne pas imprimer le ticket {ticket} ?</source>
       <translation>Why not print ticket {ticket}?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="779" />
+      <location filename="src/caisse/ui/manager_menu.py" line="869" />
       <source>Pourquoi ouvrir le tiroir sans vente ?</source>
       <translation>Why open the drawer without a sale?</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="481" />
+      <location filename="src/caisse/ui/manager_menu.py" line="518" />
       <source>Quitter le mode école</source>
       <translation>Leave training mode</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="91" />
+      <location filename="src/caisse/ui/manager_menu.py" line="96" />
       <source>RAPPORT X (lecture, ne clôture rien)</source>
       <translation>X REPORT (read-only, closes nothing)</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="497" />
+      <location filename="src/caisse/ui/manager_menu.py" line="534" />
       <source>Raison</source>
       <translation>Reason</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="265" />
+      <location filename="src/caisse/ui/manager_menu.py" line="273" />
       <source>Rapport X</source>
       <translation>X report</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="669" />
+      <location filename="src/caisse/ui/manager_menu.py" line="707" />
       <source>Rapport X imprimé.</source>
       <translation>X report printed.</translation>
     </message>
@@ -1028,7 +1060,7 @@
       <translation>Refund</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="780" />
+      <location filename="src/caisse/ui/manager_menu.py" line="870" />
       <source>Rendre la monnaie</source>
       <translation>Give change</translation>
     </message>
@@ -1053,7 +1085,7 @@
       <translation>Left</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="148" />
+      <location filename="src/caisse/ui/payment_screen.py" line="149" />
       <source>Retirer
 le règlement</source>
       <translation>Remove
@@ -1075,12 +1107,12 @@ payment</translation>
       <translation>Customer return</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="297" />
+      <location filename="src/caisse/ui/manager_menu.py" line="307" />
       <source>Retour à la vente</source>
       <translation>Back to the sale</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="100" />
       <source>Retours</source>
       <translation>Returns</translation>
     </message>
@@ -1095,27 +1127,27 @@ payment</translation>
       <translation>Received: {amount}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="114" />
+      <location filename="src/caisse/ui/manager_menu.py" line="119" />
       <source>Règlements</source>
       <translation>Payments</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="138" />
+      <location filename="src/caisse/ui/payment_screen.py" line="139" />
       <source>Règlements pris</source>
       <translation>Payments taken</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="511" />
+      <location filename="src/caisse/ui/manager_menu.py" line="548" />
       <source>Réessayer l'impression</source>
       <translation>Retry printing</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="271" />
+      <location filename="src/caisse/ui/manager_menu.py" line="280" />
       <source>Réglages</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="441" />
+      <location filename="src/caisse/ui/manager_menu.py" line="478" />
       <source>Réimprimer un ticket (DUPLICATA)</source>
       <translation>Reprint a ticket (DUPLICATE)</translation>
     </message>
@@ -1125,32 +1157,32 @@ payment</translation>
       <translation>No category</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="233" />
+      <location filename="src/caisse/ui/payment_screen.py" line="234" />
       <source>Sans ticket</source>
       <translation>No ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="267" />
+      <location filename="src/caisse/ui/manager_menu.py" line="276" />
       <source>Session de caisse</source>
       <translation>Cash session</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="798" />
+      <location filename="src/caisse/ui/manager_menu.py" line="888" />
       <source>Session de caisse ouverte</source>
       <translation>Cash session opened</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="723" />
+      <location filename="src/caisse/ui/manager_menu.py" line="813" />
       <source>Session ouverte le {when} ; espèces attendues : {amount}.</source>
       <translation>Session opened on {when}; cash expected: {amount}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="424" />
+      <location filename="src/caisse/ui/manager_menu.py" line="461" />
       <source>Sortie d'espèces</source>
       <translation>Cash out</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="800" />
+      <location filename="src/caisse/ui/manager_menu.py" line="890" />
       <source>Sortie d'espèces enregistrée</source>
       <translation>Cash out recorded</translation>
     </message>
@@ -1170,12 +1202,12 @@ payment</translation>
       <translation>Synchronised</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="104" />
+      <location filename="src/caisse/ui/manager_menu.py" line="109" />
       <source>TVA par taux</source>
       <translation>VAT by rate</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1052" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1053" />
       <source>Tapez l'adresse e-mail du client, ou choisissez un autre ticket.</source>
       <translation>Type the customer's e-mail address, or choose another ticket option.</translation>
     </message>
@@ -1185,7 +1217,7 @@ payment</translation>
       <translation>Type the new price, then touch the reason.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="497" />
+      <location filename="src/caisse/ui/manager_menu.py" line="534" />
       <source>Ticket</source>
       <translation>Ticket</translation>
     </message>
@@ -1195,7 +1227,7 @@ payment</translation>
       <translation>Ticket abandoned (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="945" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1035" />
       <source>Ticket déjà remis</source>
       <translation>Ticket already handed over</translation>
     </message>
@@ -1205,17 +1237,17 @@ payment</translation>
       <translation>Interrupted ticket</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1167" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1168" />
       <source>Ticket mis en attente : {what}.</source>
       <translation>Ticket parked: {what}.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1226" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1227" />
       <source>Ticket repris ; le ticket en cours est mis en attente ({what}).</source>
       <translation>Ticket resumed; the current ticket is parked ({what}).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1187" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1188" />
       <source>Ticket repris.</source>
       <translation>Ticket resumed.</translation>
     </message>
@@ -1225,17 +1257,17 @@ payment</translation>
       <translation>Ticket {number} of {when} · {total} · {paid}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="931" />
+      <location filename="src/caisse/ui/manager_menu.py" line="1021" />
       <source>Ticket {ticket} imprimé.</source>
       <translation>Ticket {ticket} printed.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1087" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1088" />
       <source>Ticket à envoyer par e-mail à {address} (en file d'attente).</source>
       <translation>Ticket to be e-mailed to {address} (queued).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="124" />
+      <location filename="src/caisse/ui/manager_menu.py" line="129" />
       <source>Tickets : {count}</source>
       <translation>Tickets: {count}</translation>
     </message>
@@ -1250,22 +1282,22 @@ payment</translation>
       <translation>Parked tickets</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/sale_screen.py" line="1179" />
+      <location filename="src/caisse/ui/sale_screen.py" line="1180" />
       <source>Tickets en attente ({count})</source>
       <translation>Parked tickets ({count})</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="493" />
+      <location filename="src/caisse/ui/manager_menu.py" line="530" />
       <source>Tickets non imprimés</source>
       <translation>Tickets not printed</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="794" />
+      <location filename="src/caisse/ui/manager_menu.py" line="884" />
       <source>Tiroir ouvert (tracé au journal).</source>
       <translation>Drawer opened (traced in the journal).</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/payment_screen.py" line="77" />
+      <location filename="src/caisse/ui/payment_screen.py" line="78" />
       <source>Titre-restaurant</source>
       <translation>Meal voucher</translation>
     </message>
@@ -1275,7 +1307,7 @@ payment</translation>
       <translation>Total</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="201" />
+      <location filename="src/caisse/ui/manager_menu.py" line="206" />
       <source>Total compté : {amount}</source>
       <translation>Counted total: {amount}</translation>
     </message>
@@ -1285,7 +1317,7 @@ payment</translation>
       <translation>Touch the manager's name first.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="442" />
+      <location filename="src/caisse/ui/manager_menu.py" line="479" />
       <source>Touchez un ticket de la liste, ou tapez son numéro.</source>
       <translation>Touch a ticket in the list, or type its number.</translation>
     </message>
@@ -1300,27 +1332,37 @@ payment</translation>
       <translation>Everything left</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="398" />
+      <source>Un mois ou un exercice clôturé s'archive dans un fichier signé (ZIP), à copier ensuite en lieu sûr.</source>
+      <translation>A closed month or fiscal year is archived in a signed file (ZIP), to be copied to a safe place afterwards.</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/returns_screen.py" line="456" />
       <source>Un remboursement demande l'accord d'un responsable.</source>
       <translation>A refund needs a manager's approval.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="690" />
+      <location filename="src/caisse/ui/manager_menu.py" line="786" />
+      <source>Une archive demande un responsable.</source>
+      <translation>An archive needs a manager.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="728" />
       <source>Une clôture demande un responsable.</source>
       <translation>A closure needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="349" />
+      <location filename="src/caisse/ui/manager_menu.py" line="359" />
       <source>Une clôture est définitive : plus aucune vente ne peut être datée dans la période clôturée.</source>
       <translation>A closure is final: no sale can be dated in the closed period any more.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="757" />
+      <location filename="src/caisse/ui/manager_menu.py" line="847" />
       <source>Une entrée ou sortie d'espèces demande un responsable.</source>
       <translation>A cash in or out needs a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="855" />
+      <location filename="src/caisse/ui/manager_menu.py" line="945" />
       <source>Une réimpression demande un responsable.</source>
       <translation>A reprint needs a manager.</translation>
     </message>
@@ -1340,7 +1382,7 @@ payment</translation>
       <translation>Sold</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="95" />
+      <location filename="src/caisse/ui/manager_menu.py" line="100" />
       <source>Ventes</source>
       <translation>Sales</translation>
     </message>
@@ -1350,7 +1392,7 @@ payment</translation>
       <translation>Lock</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="780" />
+      <location filename="src/caisse/ui/manager_menu.py" line="870" />
       <source>Vérification</source>
       <translation>Check</translation>
     </message>
@@ -1370,6 +1412,11 @@ payment</translation>
       <translation>{count} ticket(s) to reprint</translation>
     </message>
     <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="764" />
+      <source>{label} (déjà archivée)</source>
+      <translation>{label} (already archived)</translation>
+    </message>
+    <message>
       <location filename="src/caisse/ui/price_dialog.py" line="44" />
       <source>{label} : {price} aujourd'hui</source>
       <translation>{label}: {price} today</translation>
@@ -1380,7 +1427,7 @@ payment</translation>
       <translation>{label} — {price}/kg</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="541" />
+      <location filename="src/caisse/ui/manager_menu.py" line="578" />
       <source>{name} : {value}</source>
       <translation>{name}: {value}</translation>
     </message>
@@ -1390,7 +1437,7 @@ payment</translation>
       <translation>{name} is not a manager.</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="148" />
+      <location filename="src/caisse/ui/manager_menu.py" line="153" />
       <source>{name} {period} n° {number} : net {net} (enregistrement {gseq})</source>
       <translation>{name} {period} no. {number}: net {net} (record {gseq})</translation>
     </message>
@@ -1405,7 +1452,7 @@ payment</translation>
       <translation>{time} · {items} item(s) · {total} · {name}</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="803" />
+      <location filename="src/caisse/ui/manager_menu.py" line="893" />
       <source>{what} (n° {number}).</source>
       <translation>{what} (no. {number}).</translation>
     </message>
@@ -1440,9 +1487,14 @@ payment</translation>
       <translation>Change −</translation>
     </message>
     <message>
-      <location filename="src/caisse/ui/manager_menu.py" line="813" />
+      <location filename="src/caisse/ui/manager_menu.py" line="903" />
       <source>Écart : {amount}.</source>
       <translation>Difference: {amount}.</translation>
+    </message>
+    <message>
+      <location filename="src/caisse/ui/manager_menu.py" line="409" />
+      <source>Écrire l'archive signée</source>
+      <translation>Write the signed archive</translation>
     </message>
     <message>
       <location filename="src/caisse/ui/product_grid.py" line="250" />

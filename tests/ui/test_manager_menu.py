@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QLineEdit, QListWidget, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from caisse.app.till_desks import ReportDesk
+from caisse.app.till_desks import ArchiveDesk, ReportDesk
 from caisse.domain.cash import CashCount
 from caisse.domain.closures import business_date
 from caisse.domain.money import format_eur
 from caisse.domain.sale import Payment, Tender
+from caisse.services.archives import ArchiveService
 from caisse.services.jet import Jet
 from caisse.ui.main_window import MainWindow
 from caisse.ui.manager_menu import ManagerDeps
 from caisse.ui.tasks import ImmediateTaskRunner
+from caisse_verif.cli import main as verif_main
 from tests.integration.conftest import TillFixture
 from tests.journal_helpers import jet_codes, journal_rows, verify_data_dir
-from tests.ui.conftest import label, make_window, scan, sign_in, tap
+from tests.ui.conftest import button, label, make_window, scan, sign_in, tap
 
 pytestmark = pytest.mark.qt
 
@@ -250,3 +253,60 @@ def test_the_drawer_opens_without_a_sale_with_the_manager_and_is_traced(
     assert event["detail"]["approved_by"] == "paul"
     assert event["operator"]["id"] == "marie"
     assert "Tiroir ouvert" in label(window, "manager.message").text()
+
+
+def test_a_closed_month_is_archived_from_the_menu_with_the_manager_pin(
+    qtbot: QtBot, shop: TillFixture
+) -> None:
+    """The archives page lists the closed months, writes the signed ZIP that caisse-verif
+    accepts (an A record and JET 130 in the journal) and marks the month archived; a cashier
+    gets the manager's PIN asked first, and nothing is written before it."""
+    till = shop.till
+    desk = ArchiveDesk(
+        till.context,
+        ArchiveService(till.context, fiscal_year_start=till.settings.fiscal_year_start),
+        shop.data_dir / "archives",
+    )
+    deps = replace(manager_deps(shop), archives=desk)
+    window = make_window(qtbot, shop, ImmediateTaskRunner(), manager=deps)
+    sign_in(qtbot, window, "marie", "1234")
+    sell_baguette(qtbot, window)
+    tap(qtbot, window, "main.manager")
+    assert window.manager is not None
+    periods = window.findChild(QListWidget, "manager.archives.periods")
+    assert periods is not None
+    assert periods.count() == 0  # nothing closed yet
+    assert "clôturez d'abord" in label(window, "manager.archives.text").text()
+    # a manager closes the month elsewhere (the command line, say); the page lists it
+    month = shop.clock.now().astimezone(till.context.tz).strftime("%Y-%m")
+    till.closures.close_month(shop.manager)
+    window.manager.load_archives()
+    tap(qtbot, window, "manager.nav.archives")
+    assert [periods.item(i).text() for i in range(periods.count())] == [month]
+
+    before = len(journal_rows(shop.data_dir))
+    periods.setCurrentRow(0)
+    tap(qtbot, window, "manager.archives.export")
+    assert len(journal_rows(shop.data_dir)) == before  # a cashier may not: the PIN first
+    approve(qtbot, window, "paul", "5678")
+
+    written = list((shop.data_dir / "archives").glob("*.zip"))
+    assert len(written) == 1
+    assert verif_main([str(written[0])]) == 0
+    new = journal_rows(shop.data_dir)[before:]
+    assert [r["kind"] for r in new][-2:] == ["A", "J"]  # after the manager's sign-in, if any
+    assert [r["kind"] for r in new].count("A") == 1
+    assert Jet.ARCHIVE in jet_codes(shop.data_dir)
+    assert str(written[0]) in label(window, "manager.archives.text").text()
+    assert "Archive signée écrite" in label(window, "manager.message").text()
+    assert periods.item(0).text() == f"{month} (déjà archivée)"
+    assert verify_data_dir(shop.data_dir).ok
+
+
+def test_the_archive_button_needs_a_chosen_period(qtbot: QtBot, shop: TillFixture) -> None:
+    window = open_menu(qtbot, shop, "paul", "5678")
+    tap(qtbot, window, "main.manager")
+    tap(qtbot, window, "manager.nav.archives")
+    # this menu has no archive desk (a till without its data directory, say): said, not hidden
+    assert "pas disponibles" in label(window, "manager.archives.text").text()
+    assert not button(window, "manager.archives.export").isEnabled()

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caisse.app.bootstrap import Till, open_till
 from caisse.app.settings import Settings
-from caisse.app.till_desks import GuiDevices, gui_devices
+from caisse.app.till_desks import ArchiveDesk, GuiDevices, gui_devices
 from caisse.domain.closures import business_date
 from caisse.domain.errors import UserFacingError
+from caisse.services.archives import ArchiveService
 from caisse.services.device_status import SyncStatusSource
 from caisse.services.integrity import StartupReport
 from caisse.ui.customer_display import CustomerDisplayFeed, CustomerDisplayWindow, SaleDisplay
@@ -86,6 +87,11 @@ def build_window(
         print_queue=devices.print_queue,
         day_tickets=lambda: till.returns.on_date(
             business_date(till.context.clock.now(), till.context.tz)
+        ),
+        archives=ArchiveDesk(
+            till.context,
+            ArchiveService(till.context, fiscal_year_start=till.settings.fiscal_year_start),
+            till.settings.data_dir / "archives",
         ),
         # the language in use (--lang) rather than the configured one
         settings=(("lang", lang), *((k, v) for k, v in devices.settings_shown if k != "lang")),

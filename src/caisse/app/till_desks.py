@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from caisse.app.devices import DeviceFailed, cancel_job, retry_jobs
@@ -26,13 +27,19 @@ from caisse.app.printing import Printing
 from caisse.app.settings import Settings
 from caisse.domain.errors import Refused
 from caisse.domain.money import round_half_away
+from caisse.services.archives import ArchiveService
 from caisse.services.cash import CashService
 from caisse.services.closures import ClosureService
 from caisse.services.context import TillContext
 from caisse.services.device_status import PrinterState, PrinterStatusView
-from caisse.services.operators import OperatorSession
+from caisse.services.operators import OperatorSession, Right, require
 from caisse.services.reports import ReportService
-from caisse.ui.manager_ports import PrintJobView, ScaleReadingView
+from caisse.ui.manager_ports import (
+    ArchiveDoneView,
+    ArchivePeriodView,
+    PrintJobView,
+    ScaleReadingView,
+)
 from hw.display.factory import DisplaySetup, open_display
 from hw.errors import (
     CoverOpen,
@@ -415,3 +422,42 @@ def gui_devices(
         settings_shown,
         closers,
     )
+
+
+class ArchiveDesk:
+    """Signed archives of closed periods from the manager menu (port `ArchiveDesk`).
+
+    The file goes to `directory` (the data directory's ``archives``, created on first use), named
+    after the till and the period; the manager copies it from there to the shop's safe keeping.
+    Writing an archive is a closure-level act: it needs the right to close.
+    """
+
+    def __init__(self, context: TillContext, archives: ArchiveService, directory: Path) -> None:
+        self._context = context
+        self._archives = archives
+        self._directory = directory
+
+    def periods(self) -> list[ArchivePeriodView]:
+        with self._context.uow() as uow:
+            closures = [*uow.closures.since("M", 0), *uow.closures.since("Y", 0)]
+            archived = {a.gseq_to for a in uow.archives.all()}
+        views = []
+        for c in sorted(closures, key=lambda c: c.gseq, reverse=True):
+            if c.kind == "M":
+                period, label = c.period_from[:7], c.period_from[:7]
+            else:
+                period = c.period_from[:4]
+                label = f"{c.period_from} → {c.period_to}"
+            views.append(ArchivePeriodView(period, label, c.gseq in archived))
+        return views
+
+    def export(self, session: OperatorSession, period: str) -> ArchiveDoneView:
+        require(session, Right.CLOSE)
+        with self._context.uow() as uow:
+            till = uow.till.get()
+        till_id = till.till_id if till is not None else "caisse"
+        self._directory.mkdir(parents=True, exist_ok=True)
+        stamp = self._context.clock.now().strftime("%Y%m%dT%H%M%S")
+        out = self._directory / f"archive-{till_id}-{period}-{stamp}.zip"
+        done = self._archives.export(period, out, session)
+        return ArchiveDoneView(str(done.path), done.period, done.records, done.manifest_sha256)

@@ -313,6 +313,10 @@ class ArchiveStore(Protocol):
         """The latest archive recorded, if any."""
         ...
 
+    def all(self) -> list[ArchiveRecord]:
+        """Every archive recorded, oldest first."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class OpenTicketRecord:

@@ -579,3 +579,9 @@ class SqlArchiveStore:
             f"SELECT {_ARCHIVE_COLS} FROM archives ORDER BY gseq DESC LIMIT 1"  # noqa: S608
         ).fetchone()
         return None if row is None else ArchiveRecord(*row)
+
+    def all(self) -> list[ArchiveRecord]:
+        rows = self._conn.execute(
+            f"SELECT {_ARCHIVE_COLS} FROM archives ORDER BY gseq"  # noqa: S608
+        ).fetchall()
+        return [ArchiveRecord(*row) for row in rows]

@@ -1,4 +1,4 @@
-"""The manager menu: X report, closures, cash session, duplicates, training, print queue.
+"""The manager menu: X report, closures, archives, cash session, duplicates, training, queue.
 
 Every entry calls a service through the task runner with the signed-in operator; the service
 checks the right. When it refuses for want of a right, the menu asks a manager's PIN
@@ -6,11 +6,13 @@ checks the right. When it refuses for want of a right, the menu asks a manager's
 cash movement, or as the operator of a closure or of training mode, which a manager does).
 
 Object names: ``manager.menu``, ``manager.message``, ``manager.back``, ``manager.pages``,
-``manager.nav.<page>`` for page in x, closures, cash, reprint, training, queue, settings;
+``manager.nav.<page>`` for page in x, closures, archives, cash, reprint, training, queue,
+settings;
 ``manager.lock``, ``manager.switch``;
 X: ``manager.x.text``, ``manager.x.refresh``, ``manager.x.print``;
 closures: ``manager.close_day``, ``manager.close_month``, ``manager.close_year``,
 ``manager.closures.text``;
+archives: ``manager.archives.periods``, ``manager.archives.export``, ``manager.archives.text``;
 cash: ``manager.cash.status``, ``manager.cash.count.<cents>`` (pieces per denomination, with its
 ``manager.cash.count.<cents>.minus`` and ``.plus`` keys),
 ``manager.cash.count_total``, ``manager.cash.open``, ``manager.cash.amount``,
@@ -63,6 +65,9 @@ from caisse.ui.dialogs import ReasonDialog
 from caisse.ui.errors import error_text
 from caisse.ui.i18n import tr
 from caisse.ui.manager_ports import (
+    ArchiveDesk,
+    ArchiveDoneView,
+    ArchivePeriodView,
     Cash,
     Closures,
     PrintJobView,
@@ -79,7 +84,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PAGES = ("x", "closures", "cash", "reprint", "training", "queue", "settings")
+PAGES = ("x", "closures", "archives", "cash", "reprint", "training", "queue", "settings")
 NAV_WIDTH = 300
 COUNT_KEY_PX = 56
 """The − and + keys beside each denomination (a spin box's own arrows are 28 px high)."""
@@ -212,6 +217,8 @@ class ManagerDeps:
     print_queue: PrintQueueDesk | None = None
     day_tickets: Callable[[], list[DayTicket]] | None = None
     """Today's sales (for the duplicate page), newest first."""
+    archives: ArchiveDesk | None = None
+    """The signed archives of closed periods; None: the page says they are not available."""
     settings: tuple[tuple[str, str], ...] = ()
     """(key, value) pairs shown read-only; keys: lang, printer, columns, display, scale,
     scanner, data_dir (an unknown key is shown as it is)."""
@@ -244,6 +251,7 @@ class ManagerMenu(QWidget):
         self._reports = deps.reports
         self._queue = deps.print_queue
         self._day_tickets = deps.day_tickets
+        self._archives = deps.archives
         self._shown_tickets: set[str] = set()
         settings = list(deps.settings)
         self._lang = lang
@@ -264,6 +272,7 @@ class ManagerMenu(QWidget):
         titles = {
             "x": tr("Rapport X"),
             "closures": tr("Clôtures Z, M, Y"),
+            "archives": tr("Archives fiscales"),
             "cash": tr("Session de caisse"),
             "reprint": tr("Duplicata"),
             "training": tr("Mode école"),
@@ -273,6 +282,7 @@ class ManagerMenu(QWidget):
         builders: dict[str, Callable[[], QWidget]] = {
             "x": self._build_x,
             "closures": self._build_closures,
+            "archives": self._build_archives,
             "cash": self._build_cash,
             "reprint": self._build_reprint,
             "training": self._build_training,
@@ -378,6 +388,33 @@ class ManagerMenu(QWidget):
         self.closures_text.setWordWrap(True)
         column.addWidget(self.closures_text)
         column.addStretch(1)
+        return page
+
+    def _build_archives(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self._heading(tr("Archives fiscales")))
+        hint = QLabel(
+            tr(
+                "Un mois ou un exercice clôturé s'archive dans un fichier signé (ZIP), "
+                "à copier ensuite en lieu sûr."
+            )
+        )
+        hint.setWordWrap(True)
+        column.addWidget(hint)
+        self.archive_list = QListWidget()
+        self.archive_list.setObjectName("manager.archives.periods")
+        column.addWidget(self.archive_list, 1)
+        self.archive_button = touch_button(
+            tr("Écrire l'archive signée"), "manager.archives.export", role="primary"
+        )
+        self.archive_button.clicked.connect(self._on_archive_clicked)
+        column.addWidget(self.archive_button)
+        self.archive_text = QLabel("")
+        self.archive_text.setObjectName("manager.archives.text")
+        self.archive_text.setWordWrap(True)
+        self.archive_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.archive_text)
         return page
 
     def _build_cash(self) -> QWidget:
@@ -574,6 +611,7 @@ class ManagerMenu(QWidget):
         self.show_x_report()
         self.load_cash_status()
         self.load_queue()
+        self.load_archives()
         self._tasks.run(self._tickets.training_supervisor, self._on_training_loaded, self._failed)
 
     def stop(self) -> None:
@@ -707,6 +745,58 @@ class ManagerMenu(QWidget):
             ),
             error=True,
         )
+
+    # ------------------------------------------------------------ archives
+
+    def load_archives(self) -> None:
+        desk = self._archives
+        if desk is None:
+            self.archive_list.clear()
+            self.archive_button.setEnabled(False)
+            self.archive_text.setText(tr("Les archives ne sont pas disponibles sur ce poste."))
+            return
+        self._tasks.run(desk.periods, self._on_archive_periods, self._failed)
+
+    def _on_archive_periods(self, periods: list[ArchivePeriodView]) -> None:
+        self.archive_list.clear()
+        for view in periods:
+            text = (
+                tr("{label} (déjà archivée)").format(label=view.label)
+                if view.archived
+                else view.label
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, view.period)
+            self.archive_list.addItem(item)
+        if not periods:
+            self.archive_text.setText(
+                tr("Aucune période clôturée : clôturez d'abord le mois (M) ou l'exercice (Y).")
+            )
+
+    def _on_archive_clicked(self) -> None:
+        desk = self._archives
+        item = self.archive_list.currentItem()
+        if desk is None or item is None:
+            self.show_message(tr("Choisissez d'abord une période dans la liste."), error=True)
+            return
+        period = str(item.data(Qt.ItemDataRole.UserRole))
+        self._guarded(
+            lambda session, approver: desk.export(approver or session, period),
+            self._on_archived,
+            tr("Une archive demande un responsable."),
+        )
+
+    def _on_archived(self, done: ArchiveDoneView) -> None:
+        self.archive_text.setText(
+            tr("Archive {period} : {records} enregistrements, empreinte {sha}…\n{path}").format(
+                period=done.period,
+                records=done.records,
+                sha=done.manifest_sha256[:16],
+                path=done.path,
+            )
+        )
+        self.show_message(tr("Archive signée écrite et enregistrée au journal."), error=False)
+        self.load_archives()
 
     # ------------------------------------------------------------ cash
 

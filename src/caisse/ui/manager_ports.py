@@ -147,3 +147,39 @@ class Weighing(Protocol):
     def release(self) -> None:
         """The weighed line was voided: the load on the pan may be registered again."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePeriodView:
+    """A closed month or fiscal year that can be archived."""
+
+    period: str
+    """What `ArchiveDesk.export` takes: ``YYYY-MM`` or ``YYYY`` (the fiscal year's start)."""
+    label: str
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveDoneView:
+    """A signed archive written and recorded (A record, JET 130)."""
+
+    path: str
+    period: str
+    records: int
+    manifest_sha256: str
+
+
+class ArchiveDesk(Protocol):
+    """The signed archives of closed periods (nf525.md §6.10), for the manager menu."""
+
+    def periods(self) -> list[ArchivePeriodView]:
+        """The closed months and fiscal years, newest first."""
+        ...
+
+    def export(self, session: OperatorSession, period: str) -> ArchiveDoneView:
+        """Write and record the archive of `period`.
+
+        Raises:
+            PermissionDenied: the operator may not close periods.
+        """
+        ...
