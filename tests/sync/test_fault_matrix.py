@@ -23,7 +23,6 @@ import shutil
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,30 +45,17 @@ from tests.sync.till_harness import (
     assert_settled,
     attach,
     make_sync_till,
+    proxy,
     quarantined,
+    seed,
     server,
     server_journal,
 )
 
-__all__ = ["server"]  # the fixture (SQLite, then PostgreSQL when configured)
+__all__ = ["proxy", "seed", "server"]  # fixtures (server: SQLite, then PostgreSQL)
 
 PUSH = "POST /v1/devices/"
 PULL = "GET /v1/sync/"
-
-
-@pytest.fixture
-def seed() -> int:
-    value = int(os.environ.get("CAISSE_FAULT_SEED") or random.randrange(2**32))
-    print(f"fault seed: {value} (replay with CAISSE_FAULT_SEED={value})")  # noqa: T201
-    return value
-
-
-@pytest.fixture
-def proxy(server: ServerThread, seed: int) -> Iterator[FaultProxy]:
-    p = FaultProxy(server.port, seed=seed)
-    p.delay_s = 1.5
-    yield p
-    p.close()
 
 
 def _till(tmp: Path, srv: ServerThread, proxy: FaultProxy, name: str, seed: int) -> SyncTill:

@@ -8,11 +8,9 @@ with the till's (hand entries and counts included) and its customers are the til
 from __future__ import annotations
 
 import json
-import os
-import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,31 +28,18 @@ from tests.sync.till_harness import (
     SyncTill,
     attach,
     make_sync_till,
+    proxy,
+    seed,
     server,
     server_journal,
     server_stock,
 )
 
-__all__ = ["server"]  # the fixture (SQLite, then PostgreSQL when configured)
+__all__ = ["proxy", "seed", "server"]  # fixtures (server: SQLite, then PostgreSQL)
 
 pytestmark = pytest.mark.integration
 
 OPS_PUSH = "POST /v1/devices/"
-
-
-@pytest.fixture
-def seed() -> int:
-    value = int(os.environ.get("CAISSE_FAULT_SEED") or random.randrange(2**32))
-    print(f"fault seed: {value} (replay with CAISSE_FAULT_SEED={value})")  # noqa: T201
-    return value
-
-
-@pytest.fixture
-def proxy(server: ServerThread, seed: int) -> Iterator[FaultProxy]:
-    p = FaultProxy(server.port, seed=seed)
-    p.delay_s = 1.5
-    yield p
-    p.close()
 
 
 def _server_events(srv: ServerThread) -> list[tuple[str, str, str]]:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import threading
 import uuid
@@ -36,6 +37,7 @@ from sync.server.app import create_app
 from sync.server.context import ServerContext
 from tests.fakes import FakeClock, FakePrinter
 from tests.integration.conftest import IDENTITY, PRODUCTS, TillFixture
+from tests.sync.faultproxy import FaultProxy
 
 PG_ENV = "CAISSE_TEST_PG_URL"
 
@@ -184,6 +186,23 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerThr
     srv.close()
     if pg is not None:
         pg.drop()
+
+
+@pytest.fixture
+def seed() -> int:
+    """The fault proxy's seed, printed so that a failing run can be replayed."""
+    value = int(os.environ.get("CAISSE_FAULT_SEED") or random.randrange(2**32))
+    print(f"fault seed: {value} (replay with CAISSE_FAULT_SEED={value})")  # noqa: T201
+    return value
+
+
+@pytest.fixture
+def proxy(server: ServerThread, seed: int) -> Iterator[FaultProxy]:
+    """A fault-injecting proxy in front of the server (1.5 s when asked to delay)."""
+    p = FaultProxy(server.port, seed=seed)
+    p.delay_s = 1.5
+    yield p
+    p.close()
 
 
 # ---------------------------------------------------------------------------- tills
