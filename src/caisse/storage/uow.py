@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from functools import cached_property
 from typing import Any, Self
 
 from sqlalchemy import Engine
@@ -37,29 +38,16 @@ class SqlUnitOfWork:
     events cost ~130 µs per sale, as much as the durable commit itself (`caisse bench sales`).
     The connection still comes from the engine, so it carries the engine's pragmas (WAL,
     synchronous=FULL, foreign keys, busy timeout).
+
+    The repositories are made on first use: a sale touches five of the seventeen, and a unit of
+    work is made for every use case.
     """
 
     def __init__(
         self, conn: sqlite3.Connection, till_cache: dict[str, TillIdentity] | None = None
     ) -> None:
         self._conn = conn
-        self._journal = SqlJournalStore(conn)
-        self._operators = SqlOperatorRepository(conn)
-        self._catalog = SqlCatalogRepository(conn)
-        self._sales = SqlSalesProjection(conn)
-        self._stock = SqlStockLedger(conn)
-        self._till = SqlTillRepository(conn, till_cache)
-        self._state = SqlAppState(conn)
-        self._cash = SqlCashStore(conn)
-        self._closures = SqlClosureStore(conn)
-        self._archives = SqlArchiveStore(conn)
-        self._open_tickets = SqlOpenTicketStore(conn)
-        self._receipt_emails = SqlReceiptEmailQueue(conn)
-        self._sync = SqlSyncStore(conn)
-        self._promotions = SqlPromotionStore(conn)
-        self._ops = SqlOpsOutbox(conn)
-        self._stock_view = SqlStockView(conn)
-        self._customers = SqlCustomerStore(conn)
+        self._till_cache = till_cache
 
     def __enter__(self) -> Self:
         # note: IMMEDIATE takes the write lock now, so the head read next cannot go stale
@@ -76,82 +64,82 @@ class SqlUnitOfWork:
             raise RuntimeError("commit() outside the unit of work")
         self._conn.execute("COMMIT")
 
-    @property
+    @cached_property
     def journal(self) -> SqlJournalStore:
-        return self._journal
+        return SqlJournalStore(self._conn)
 
-    @property
+    @cached_property
     def operators(self) -> SqlOperatorRepository:
-        return self._operators
+        return SqlOperatorRepository(self._conn)
 
-    @property
+    @cached_property
     def catalog(self) -> SqlCatalogRepository:
-        return self._catalog
+        return SqlCatalogRepository(self._conn)
 
-    @property
+    @cached_property
     def sales(self) -> SqlSalesProjection:
-        return self._sales
+        return SqlSalesProjection(self._conn)
 
-    @property
+    @cached_property
     def stock(self) -> SqlStockLedger:
-        return self._stock
+        return SqlStockLedger(self._conn)
 
-    @property
+    @cached_property
     def till(self) -> SqlTillRepository:
-        return self._till
+        return SqlTillRepository(self._conn, self._till_cache)
 
-    @property
+    @cached_property
     def state(self) -> SqlAppState:
-        return self._state
+        return SqlAppState(self._conn)
 
-    @property
+    @cached_property
     def cash(self) -> SqlCashStore:
-        return self._cash
+        return SqlCashStore(self._conn)
 
-    @property
+    @cached_property
     def closures(self) -> SqlClosureStore:
-        return self._closures
+        return SqlClosureStore(self._conn)
 
-    @property
+    @cached_property
     def archives(self) -> SqlArchiveStore:
-        return self._archives
+        return SqlArchiveStore(self._conn)
 
-    @property
+    @cached_property
     def open_tickets(self) -> SqlOpenTicketStore:
-        return self._open_tickets
+        return SqlOpenTicketStore(self._conn)
 
-    @property
+    @cached_property
     def receipt_emails(self) -> SqlReceiptEmailQueue:
-        return self._receipt_emails
+        return SqlReceiptEmailQueue(self._conn)
 
     @property
     def purge(self) -> SqlPurgeStore:
         """Deletion of purged records (the purge use case only)."""
         return SqlPurgeStore(self._conn)
 
-    @property
+    @cached_property
     def promotions(self) -> SqlPromotionStore:
         """The promotions pulled from the central server (written by the sync agent)."""
-        return self._promotions
+        return SqlPromotionStore(self._conn)
 
-    @property
+    @cached_property
     def ops(self) -> SqlOpsOutbox:
         """The outbox of non-fiscal events (stock by hand, counts, customers)."""
-        return self._ops
+        return SqlOpsOutbox(self._conn)
 
-    @property
+    @cached_property
     def stock_view(self) -> SqlStockView:
         """The stock level the till shows (server level + unacknowledged movements)."""
-        return self._stock_view
+        return SqlStockView(self._conn)
 
-    @property
+    @cached_property
     def customers(self) -> SqlCustomerStore:
-        return self._customers
+        return SqlCustomerStore(self._conn)
 
-    @property
+    @cached_property
     def sync(self) -> SqlSyncStore:
         """Sync state and pulled reference data (used by the sync agent in caisse.app)."""
-        return self._sync
+        return SqlSyncStore(self._conn)
 
 
 class SqlUnitOfWorkFactory:
